@@ -1,0 +1,26 @@
+"""``tocsin db``: schema migrations."""
+
+from __future__ import annotations
+
+import typer
+
+from backend import migrate
+from backend.cli.common import console, context
+
+app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@app.command()
+def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> None:
+    """Apply migrations to TOCSIN_DATABASE_URL."""
+    ctx = context()
+    migrate.upgrade(ctx.settings.database_url, revision)
+    console.print(f"database at {ctx.engine.url.render_as_string(hide_password=True)} is at {revision}")
+
+
+@app.command()
+def downgrade(revision: str = typer.Argument(..., help="Target revision, or base")) -> None:
+    """Revert migrations down to a revision."""
+    ctx = context()
+    migrate.downgrade(ctx.settings.database_url, revision)
+    console.print(f"database downgraded to {revision}")

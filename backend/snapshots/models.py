@@ -1,0 +1,36 @@
+"""Snapshots: frozen quarters and the files exported from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base
+
+
+class Snapshot(Base):
+    """A frozen quarter: data vintages and hashes, rule versions, alerts and scores."""
+
+    __tablename__ = "snapshot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(6), index=True, comment="e.g. 2023Q4")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(100))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict[str, object]] = mapped_column(JSON, comment="vintages, rule versions, hashes")
+
+
+class SnapshotFile(Base):
+    """A file exported from a snapshot, with its hash."""
+
+    __tablename__ = "snapshot_file"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshot.id", ondelete="CASCADE"), index=True)
+    format: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
