@@ -1,0 +1,1 @@
+"""Ingest: public sources (fetch + pure parse), the scheduler process and job functions."""
