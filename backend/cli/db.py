@@ -24,3 +24,22 @@ def downgrade(revision: str = typer.Argument(..., help="Target revision, or base
     ctx = context()
     migrate.downgrade(ctx.settings.database_url, revision)
     console.print(f"database downgraded to {revision}")
+
+
+@app.command("has-data")
+def has_data() -> None:
+    """Exit 0 when the database holds observations, 1 when it is empty."""
+    from sqlalchemy import select
+
+    from backend.observations.models import Observation
+
+    ctx = context()
+    with ctx.sessions() as session:
+        found = session.scalar(select(Observation.id).limit(1)) is not None
+    raise typer.Exit(0 if found else 1)
+
+
+@app.command()
+def revision(message: str = typer.Option(..., "-m", "--message", help="What the change does")) -> None:
+    """Autogenerate a migration from the models (developers; review it before committing)."""
+    migrate.revision(context().settings.database_url, message)
