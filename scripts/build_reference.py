@@ -20,6 +20,7 @@ import io
 import itertools
 import json
 import math
+import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
@@ -39,15 +40,16 @@ REGION_COLUMNS = [
 ALIAS_KINDS = ("iso3", "m49", "fips", "iso2", "name", "code_variant")
 
 SIMPLIFY_DEG = 0.03  # Douglas-Peucker tolerance, about 3 km: invisible at world scale
+BASEMAP_DEG = 0.1  # plotly.js base-map fallback (never shown by the dashboard): coarser
 DECIMALS = 2  # about 1 km; keeps world.geojson well under 1.5 MB
 TINY_KM2 = 3_000.0  # below this a country is a few pixels wide on a world map
 SMALL_SIDS_KM2 = 15_000.0  # island states below this also get a marker
 
-# Units the data sources report that M49 does not list: (code, m49, name, level, parent,
-# iso2, fips, why). Kosovo has no M49 code (the UN lists it under Serbia, UNSCR 1244) but
-# the World Bank, OWID and UNODC report it separately. M49 830 "Channel Islands" was an
-# intermediate region until 2022; the World Bank and UNODC still report it as one unit.
-# UNODC splits the United Kingdom and Iraq into sub-national series with no total.
+# Units the data sources report that M49 does not list, as (code, m49, name, level,
+# parent, iso2, fips). Kosovo has no M49 code (the UN lists it under Serbia, UNSCR 1244),
+# but the World Bank, OWID and UNODC report it separately. M49 830 "Channel Islands" was
+# an intermediate region until 2022; the World Bank and UNODC still report it as one
+# unit. UNODC splits the United Kingdom and Iraq into sub-national series with no total.
 ADDITIONS = [
     ("XKX", "", "Kosovo", "country", "M49_039", "XK", "KV"),
     ("CHI", "830", "Channel Islands", "country", "M49_154", "", ""),
@@ -141,10 +143,10 @@ def m49_code(number: str) -> str:
 
 
 def normalise(alias: str) -> str:
-    """Fold case, accents, apostrophes and spacing, as alias lookups do."""
-    text = unicodedata.normalize("NFKD", alias.replace("\u2019", "'").replace("&", "and"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
+    """Fold case, accents, punctuation and spacing, as backend.regions.service does."""
+    text = alias.replace("\u2019", "'").replace("&", " and ")
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).replace("_", " ").split())
 
 
 # --- regions -------------------------------------------------------------------------
@@ -257,7 +259,7 @@ def alias_candidates(
     for iso3, row in codes.items():
         for column in ("official_name_en", "UNTERM English Short", "UNTERM English Formal",
                        "CLDR display name"):  # fmt: skip
-            name = row[column].removesuffix(" *").removesuffix(" (the)").strip()
+            name = row[column].rstrip(" *").removesuffix(" (the)").strip()
             if column == "UNTERM English Formal":
                 name = name.removeprefix("the ")
             if name:
@@ -265,19 +267,24 @@ def alias_candidates(
 
 
 def build_aliases(candidates: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
-    """Deduplicate aliases; a lookup key already taken by another code keeps its first code."""
-    seen: dict[tuple[str, str], str] = {}
-    rows: list[dict[str, str]] = []
+    """Deduplicate aliases; spellings that fold to a key another code holds are dropped.
+
+    Matching folds case and accents, so every spelling kept must fold to one code only.
+    A code's name may lose to an earlier, official one ("Micronesia" is the M49 sub-region,
+    not the country); a clash between codes is a bug in the tables above and stops the build.
+    """
+    owner: dict[tuple[str, str], str] = {}
+    rows: dict[tuple[str, str, str], dict[str, str]] = {}
     for alias, code, kind in candidates:
-        namespace = kind if kind in ("iso2", "fips") else "text"
-        key = (namespace, normalise(alias))
-        if key in seen:
-            if seen[key] != code and kind != "name":
-                raise ValueError(f"alias {alias!r} ({kind}) claimed by {seen[key]} and {code}")
+        key = ("fips" if kind == "fips" else "text", normalise(alias))
+        if owner.setdefault(key, code) != code:
+            if kind != "name":
+                raise ValueError(f"alias {alias!r} ({kind}) claimed by {owner[key]} and {code}")
+            print(f"note: alias {alias!r} kept for {owner[key]}, not {code}", file=sys.stderr)
             continue
-        seen[key] = code
-        rows.append({"alias": alias, "code": code, "kind": kind})
-    return sorted(rows, key=lambda r: (r["code"], ALIAS_KINDS.index(r["kind"]), r["alias"]))
+        rows.setdefault((alias, code, kind), {"alias": alias, "code": code, "kind": kind})
+    order = {kind: i for i, kind in enumerate(ALIAS_KINDS)}
+    return sorted(rows.values(), key=lambda r: (r["code"], order[r["kind"]], r["alias"]))
 
 
 # --- geometry ------------------------------------------------------------------------
@@ -465,9 +472,9 @@ def group_geometries(
     return groups
 
 
-def output_ring(refs: list[int], simple: list[list[Point]], full: list[list[Point]]) -> Ring:
-    """Return a simplified, rounded ring; tiny islands keep their full outline."""
-    for arcs in (simple, full):
+def output_ring(refs: list[int], *tries: list[list[Point]]) -> Ring:
+    """Return the first rounded ring of tries (arc sets) that does not collapse, else []."""
+    for arcs in tries:
         ring: Ring = []
         for x, y in ring_points(refs, arcs):
             point = (round(x, DECIMALS), round(y, DECIMALS))
@@ -479,22 +486,31 @@ def output_ring(refs: list[int], simple: list[list[Point]], full: list[list[Poin
 
 
 def build_geometry(
-    topo: dict[str, Any], iso3_by_m49: dict[str, str]
-) -> tuple[dict[str, list[list[Ring]]], dict[str, list[list[Ring]]]]:
-    """Return (full-resolution rings, simplified rings) per ISO3 code."""
+    topo: dict[str, Any], iso3_by_m49: dict[str, str], tolerances: list[tuple[float, bool]]
+) -> tuple[dict[str, list[list[Ring]]], list[dict[str, list[list[Ring]]]]]:
+    """Return full-resolution rings per ISO3, and simplified rings for each tolerance.
+
+    With keep_islands, a ring that simplification collapses keeps its full outline.
+    """
     arcs = decode_arcs(topo)
-    simple = [simplify(arc, SIMPLIFY_DEG) for arc in arcs]
-    full_rings: dict[str, list[list[Ring]]] = {}
-    out_rings: dict[str, list[list[Ring]]] = {}
-    for code, polygons in group_geometries(topo, arcs, iso3_by_m49).items():
-        full_rings[code] = [[unwrap(ring_points(r, arcs)) for r in poly] for poly in polygons]
-        kept = []
-        for poly in polygons:
-            rings = [output_ring(r, simple, arcs) for r in poly]
-            if rings[0]:
-                kept.append([rings[0], *(r for r in rings[1:] if r)])
-        out_rings[code] = kept
-    return full_rings, out_rings
+    groups = group_geometries(topo, arcs, iso3_by_m49)
+    full = {
+        code: [[unwrap(ring_points(r, arcs)) for r in poly] for poly in polygons]
+        for code, polygons in groups.items()
+    }
+    outputs = []
+    for tolerance, keep_islands in tolerances:
+        simple = [simplify(arc, tolerance) for arc in arcs]
+        tries = (simple, arcs) if keep_islands else (simple,)
+        out: dict[str, list[list[Ring]]] = {}
+        for code, polygons in groups.items():
+            out[code] = []
+            for poly in polygons:
+                rings = [output_ring(r, *tries) for r in poly]
+                if rings[0]:
+                    out[code].append([rings[0], *(r for r in rings[1:] if r)])
+        outputs.append(out)
+    return full, outputs
 
 
 def country_area(polygons: list[list[Ring]]) -> float:
@@ -567,25 +583,62 @@ def geojson_text(features: list[dict[str, Any]]) -> str:
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
 
 
+def basemap_text(polygons: dict[str, list[list[Ring]]], names: dict[str, str]) -> str:
+    """Serialise plotly.js's base-map TopoJSON (objects land and countries, id = ISO3).
+
+    plotly.js fetches ``{topojsonURL}world_110m.json`` when a geo subplot shows a base layer
+    or uses locationmode; the dashboard points topojsonURL here so that never leaves the
+    host. Arcs are the rings themselves, unquantized; coastlines, lakes, rivers, ocean and
+    subunits are empty (the dashboard never shows them).
+    """
+    arcs: list[list[list[float]]] = []
+    countries: list[dict[str, Any]] = []
+    land: list[list[list[int]]] = []
+    for code in sorted(polygons):
+        refs = []
+        for poly in polygons[code]:
+            refs.append([[len(arcs) + i] for i in range(len(poly))])
+            arcs.extend([list(p) for p in ring] for ring in poly)
+        if refs:
+            countries.append({"type": "MultiPolygon", "id": code, "arcs": refs,
+                              "properties": {"name": names[code]}})  # fmt: skip
+            land.extend(refs)
+    objects: dict[str, Any] = {
+        name: {"type": "GeometryCollection", "geometries": []}
+        for name in ("coastlines", "lakes", "ocean", "rivers", "subunits")
+    }
+    objects["countries"] = {"type": "GeometryCollection", "geometries": countries}
+    objects["land"] = {
+        "type": "GeometryCollection",
+        "geometries": [{"type": "MultiPolygon", "arcs": land}],
+    }
+    topology = {"type": "Topology", "objects": objects, "arcs": arcs}
+    return json.dumps(topology, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
 def build(shared: Path) -> dict[Path, str]:
     """Read the public inputs and return the text of every output file by path."""
     m49 = read_csv(shared / M49_FILE)
     codes = {r["ISO3166-1-Alpha-3"]: r for r in read_csv(shared / CODES_FILE, "utf-8")}
     units = build_regions(m49, codes)
     topo = json.loads((shared / TOPO_FILE).read_text(encoding="utf-8"))
-    full, simple = build_geometry(topo, {r["M49 Code"]: r["ISO-alpha3 Code"] for r in m49})
+    iso3_by_m49 = {r["M49 Code"]: r["ISO-alpha3 Code"] for r in m49}
+    levels = [(SIMPLIFY_DEG, True), (BASEMAP_DEG, False)]
+    full, (simple, coarse) = build_geometry(topo, iso3_by_m49, levels)
     if unknown := set(full) - set(units):
         raise ValueError(f"geometry for codes missing from regions: {sorted(unknown)}")
     set_points(units, full)
     areas = {code: country_area(polygons) for code, polygons in full.items()}
     aliases = build_aliases(alias_candidates(units, m49, codes))
-    features = [feature(c, units[c]["name"], simple[c]) for c in sorted(simple) if simple[c]]
+    names = {code: unit["name"] for code, unit in units.items()}
+    features = [feature(c, names[c], simple[c]) for c in sorted(simple) if simple[c]]
     points = small_states(units, areas)
     regions_dir, geo_dir = REPO / "backend/regions/data", REPO / "dashboard/assets/geo"
     return {
         regions_dir / "regions.csv": csv_text(ordered(units), REGION_COLUMNS),
         regions_dir / "aliases.csv": csv_text(aliases, ["alias", "code", "kind"]),
         geo_dir / "world.geojson": geojson_text(features),
+        geo_dir / "plotly" / "world_110m.json": basemap_text(coarse, names),
         geo_dir / "points.json": "[\n"
         + ",\n".join(json.dumps(p, ensure_ascii=False) for p in points)
         + "\n]\n",
