@@ -1,0 +1,163 @@
+"""Alert read schemas: the inbox page and one alert with its history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from backend.observations.schemas import IndicatorCode, Period
+from backend.regions.schemas import RegionCode
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything Tocsin stores is UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+AlertState = Literal["pending", "firing", "resolved", "nodata", "error"]
+Triage = Literal["new", "acknowledged", "escalated", "dismissed"]
+Severity = Literal["info", "warning", "critical"]
+RuleName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:\-]{1,100}$")]
+AlertSort = Literal[
+    "detected_at", "-detected_at", "period", "-period", "severity", "-severity",
+    "region", "-region", "rule", "-rule", "state", "-state", "id", "-id",
+]  # fmt: skip
+
+
+class AlertRead(BaseModel):
+    """An alert as listed in the inbox."""
+
+    id: int = Field(description="Alert id", examples=[412])
+    rule: str = Field(description="Rule name", examples=["homicide_rate_spike"])
+    rule_version: int = Field(description="Version of the rule that raised it", examples=[3])
+    region: str = Field(description="Region code", examples=["HND"])
+    region_name: str = Field(description="Region name", examples=["Honduras"])
+    indicator: str = Field(description="Indicator code", examples=["homicide_rate"])
+    period: str = Field(description="Data period the alert is about", examples=["2022"])
+    state: str = Field(
+        description="pending, firing, resolved, nodata or error", examples=["firing"]
+    )
+    triage: str = Field(
+        description="new, acknowledged, escalated or dismissed", examples=["acknowledged"]
+    )
+    severity: str = Field(description="info, warning or critical", examples=["critical"])
+    value: float | None = Field(description="Observed value", examples=[38.9])
+    baseline: float | None = Field(description="Baseline the rule compared with", examples=[24.1])
+    threshold: float | None = Field(description="Threshold that was crossed", examples=[31.3])
+    explanation: str = Field(
+        description="Why it fired, with the numbers",
+        examples=["Homicide rate 38.9 is 61% above the 5-year median 24.1 (threshold +30%)"],
+    )
+    detected_at: UtcDateTime = Field(
+        description="When the engine raised it (ISO 8601, UTC)", examples=["2024-06-30T04:12:00Z"]
+    )
+    assignee: str | None = Field(description="Who is working on it", examples=["analyst1"])
+    is_demo: bool = Field(description="Raised on demo data", examples=[False])
+
+
+class AlertPage(BaseModel):
+    """One page of alerts with the total that matched."""
+
+    items: list[AlertRead] = Field(description="Alerts on this page")
+    total: int = Field(description="Alerts matching the filters, all pages", examples=[137])
+    page: int = Field(description="This page (1-based)", examples=[1])
+    page_size: int = Field(description="Page size asked for", examples=[50])
+
+
+class AlertTransitionRead(BaseModel):
+    """A change of state, triage or assignee."""
+
+    at: UtcDateTime = Field(description="When (UTC)", examples=["2024-06-30T04:12:00Z"])
+    actor: str = Field(description="Username or system:rules", examples=["system:rules"])
+    field: str = Field(description="state, triage or assignee", examples=["state"])
+    from_value: str | None = Field(description="Value before", examples=["pending"])
+    to_value: str | None = Field(description="Value after", examples=["firing"])
+    note: str | None = Field(description="Why, when given", examples=[None])
+
+
+class AlertCommentRead(BaseModel):
+    """A comment on an alert."""
+
+    author: str = Field(description="Who wrote it", examples=["analyst1"])
+    body: str = Field(description="Text", examples=["Matches press reports of gang conflict."])
+    created_at: UtcDateTime = Field(description="When (UTC)", examples=["2024-07-01T09:30:00Z"])
+
+
+class AlertFeedbackRead(BaseModel):
+    """A feedback label (useful, false_alarm, already_known, too_late)."""
+
+    label: str = Field(description="The label", examples=["useful"])
+    author: str = Field(description="Who gave it", examples=["analyst1"])
+    created_at: UtcDateTime = Field(description="When (UTC)", examples=["2024-07-01T09:31:00Z"])
+
+
+class AlertDetailRead(AlertRead):
+    """One alert with its details, labels and history."""
+
+    fingerprint: str = Field(description="Deduplication key", examples=["9f2c1e0a"])
+    details: dict[str, Any] = Field(
+        description="Rule-specific numbers behind the explanation", examples=[{"window": 5}]
+    )
+    labels: dict[str, str] = Field(
+        description="Labels set by the rule", examples=[{"theme": "violence"}]
+    )
+    transitions: list[AlertTransitionRead] = Field(description="History, oldest first")
+    comments: list[AlertCommentRead] = Field(description="Comments, oldest first")
+    feedback: list[AlertFeedbackRead] = Field(description="Feedback labels, oldest first")
+
+
+class AlertQuery(BaseModel):
+    """Filters, sort and page of the alert list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: list[AlertState] = Field(
+        default_factory=list, description="Any of these states (repeat the parameter)",
+        examples=[["firing", "pending"]],
+    )  # fmt: skip
+    severity: list[Severity] = Field(
+        default_factory=list, description="Any of these severities", examples=[["critical"]]
+    )
+    triage: list[Triage] = Field(
+        default_factory=list, description="Any of these triage statuses", examples=[["new"]]
+    )
+    region: list[RegionCode] = Field(
+        default_factory=list, description="Any of these region codes", examples=[["HND", "GTM"]]
+    )
+    within: RegionCode | None = Field(
+        default=None,
+        description="Only regions inside this M49 region, sub-region or intermediate region",
+        examples=["M49_013"],
+    )
+    rule: list[RuleName] = Field(
+        default_factory=list,
+        description="Any of these rule names",
+        examples=[["homicide_rate_spike"]],
+    )
+    indicator: list[IndicatorCode] = Field(
+        default_factory=list,
+        description="Any of these indicator codes",
+        examples=[["homicide_rate"]],
+    )
+    period_from: Period | None = Field(
+        default=None, description="Data period from (inclusive)", examples=["2018"]
+    )
+    period_to: Period | None = Field(
+        default=None,
+        description="Data period to (inclusive; 2020 also covers 2020Q4 and 2020-12)",
+        examples=["2023"],
+    )
+    is_demo: bool | None = Field(
+        default=None, description="Only demo (true) or only real (false) alerts", examples=[False]
+    )
+    sort: AlertSort = Field(
+        default="-detected_at",
+        description="Sort key; '-' for descending. Severity sorts by rank (info < warning < "
+        "critical). Ties break by newest id",
+        examples=["-detected_at"],
+    )
+    page: int = Field(default=1, ge=1, le=1_000_000, description="Page (1-based)", examples=[1])
+    page_size: int = Field(default=50, ge=1, le=500, description="Items per page", examples=[50])
