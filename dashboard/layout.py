@@ -1,0 +1,87 @@
+"""The shell around every page: header and navigation, the demo-data banner, the footer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Dash, Input, Output, dcc, html
+
+from dashboard import api_client, ids
+
+PRODUCT = "Tocsin"
+TAGLINE = "Early warning for crime-driven instability"
+DEMO_TEXT = "DEMO DATA — synthetic values, not real statistics"
+HEALTH_POLL_MS = 60_000
+SOURCES = (
+    "Data: UNODC (intentional homicide, drug seizures), World Bank, UN SDG database, "
+    "UN Security Council documents (Dag Hammarskjöld Library), GDELT. "
+    "Boundaries: Natural Earth (public domain); they imply no official endorsement."
+)
+
+
+def shell() -> html.Div:
+    """Return the layout shared by all pages, with the active page in the middle."""
+    return html.Div(
+        className="shell",
+        children=[
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Interval(id=ids.HEALTH_POLL, interval=HEALTH_POLL_MS),
+            html.Header(
+                className="app-header",
+                children=[
+                    html.Div(
+                        className="brand",
+                        children=[
+                            html.Span(PRODUCT, className="brand-name"),
+                            html.Span(TAGLINE, className="brand-tagline"),
+                        ],
+                    ),
+                    html.Nav(id=ids.NAV, className="nav", children=nav_links("/")),
+                ],
+            ),
+            html.Div(DEMO_TEXT, id=ids.DEMO_BANNER, className="demo-banner", hidden=True),
+            html.Div(id=ids.API_STATUS, className="api-status", role="alert", hidden=True),
+            html.Main(dash.page_container, className="page"),
+            html.Footer(html.P(SOURCES), className="app-footer"),
+        ],
+    )
+
+
+def nav_links(pathname: str | None) -> list[dcc.Link]:
+    """Return one link per registered page, the current one marked active."""
+    return [
+        dcc.Link(
+            page["name"],
+            href=page["relative_path"],
+            className="nav-link active" if page["path"] == pathname else "nav-link",
+        )
+        for page in dash.page_registry.values()
+    ]
+
+
+def api_banners(api_url: str) -> tuple[bool, bool, str]:
+    """Return (demo banner hidden, status hidden, status text) from the API's health."""
+    try:
+        health = api_client.health(api_url)
+    except api_client.ApiError as exc:
+        return True, False, f"The API is unavailable: {exc} Panels may be empty until it is back."
+    return not health.get("demo_data", False), True, ""
+
+
+def register_callbacks(app: Dash, *, api_url: str) -> None:
+    """Attach the shell's callbacks (navigation state, demo banner) to the app."""
+
+    @app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"))
+    def _highlight_nav(pathname: str | None) -> list[Any]:
+        return nav_links(pathname)
+
+    @app.callback(
+        Output(ids.DEMO_BANNER, "hidden"),
+        Output(ids.API_STATUS, "hidden"),
+        Output(ids.API_STATUS, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.HEALTH_POLL, "n_intervals"),
+    )
+    def _banners(_pathname: str | None, _ticks: int | None) -> tuple[bool, bool, str]:
+        return api_banners(api_url)

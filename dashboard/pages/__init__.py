@@ -1,0 +1,16 @@
+"""The dashboard's pages; each module has ``layout`` and ``register(app, *, api_url=...)``."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from dashboard.pages import overview
+
+# Navigation follows this order; add new pages here.
+PAGES = (overview,)
+
+
+def register_pages(app: Dash, *, api_url: str) -> None:
+    """Register every page and its callbacks on the app."""
+    for page in PAGES:
+        page.register(app, api_url=api_url)

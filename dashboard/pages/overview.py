@@ -1,0 +1,396 @@
+"""Overview: headline figures, the world heat map of one indicator, and the firing alerts.
+
+The views (``map_view``, ``alerts_view``, ``indicator_choices``) call the API client and
+build components; the callbacks registered in ``register`` only route inputs to them, so
+tests can call the views directly with a fake client.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from dashboard import api_client, figures, ids
+from dashboard.figures import GRAPH_CONFIG, severity_colors
+
+DEFAULT_INDICATOR = "homicide_rate"
+SEVERITY_ORDER = ("critical", "warning", "info")
+ALERT_PAGE_SIZE = 50
+REFRESH_MS = 120_000
+MAX_MARKS = 8
+EMPTY_ALERTS: list[Any] = [
+    "No firing alerts. Load data with ",
+    html.Code("tocsin ingest run ..."),
+    " or ",
+    html.Code("tocsin demo load"),
+    ".",
+]
+NOTHING = "—"
+# What dcc.Graph shows before the first figure arrives: no axes, no grid.
+BLANK_FIGURE = {"layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}}}
+
+
+def layout(**_query: Any) -> html.Div:
+    """Return the Overview page; every panel fills itself through a callback."""
+    return html.Div(
+        className="overview",
+        children=[
+            dcc.Interval(id=ids.OVERVIEW_TICK, interval=REFRESH_MS),
+            dcc.Store(id=ids.PERIODS, data=[]),
+            html.Section(
+                className="headline-row",
+                children=[
+                    _headline("Firing alerts", ids.HEADLINE_ALERTS),
+                    _headline("Coverage", ids.HEADLINE_COVERAGE),
+                ],
+            ),
+            html.Div(className="overview-grid", children=[_map_panel(), _alerts_panel()]),
+        ],
+    )
+
+
+def _headline(title: str, body_id: str) -> html.Div:
+    return html.Div(
+        className="headline panel",
+        children=[
+            html.H2(title),
+            dcc.Loading(html.Div(headline_placeholder(), id=body_id, className="headline-body")),
+        ],
+    )
+
+
+def headline_placeholder() -> html.Span:
+    """Return the headline placeholder shown before data arrives or when it cannot."""
+    return html.Span(NOTHING, className="headline-number")
+
+
+def _map_panel() -> html.Section:
+    # No value until the catalogue arrives: the dropdown would drop a value it has no option for.
+    indicator = dcc.Dropdown(
+        id=ids.INDICATOR,
+        options=[],
+        value=None,
+        placeholder="Choose an indicator",
+        clearable=False,
+        className="select",
+    )
+    period = dcc.Slider(
+        id=ids.PERIOD, min=0, max=0, step=1, value=0, marks={}, allow_direct_input=False
+    )
+    return html.Section(
+        className="panel map-panel",
+        children=[
+            html.Div(
+                className="panel-head",
+                children=[
+                    html.H2("Heat map"),
+                    html.Label("Indicator", htmlFor=ids.INDICATOR, className="control-label"),
+                    html.Div(indicator, className="indicator-control"),
+                ],
+            ),
+            _message(ids.INDICATOR_MESSAGE),
+            dcc.Loading(
+                [
+                    _message(ids.MAP_MESSAGE),
+                    dcc.Graph(
+                        id=ids.MAP, figure=BLANK_FIGURE, config=GRAPH_CONFIG, className="map-graph"
+                    ),
+                ]
+            ),
+            html.Div(
+                id=ids.PERIOD_CONTROL,
+                className="period-control",
+                hidden=True,  # until there are periods to choose from
+                children=[
+                    html.Span("Period", className="control-label"),
+                    html.Span(id=ids.PERIOD_LABEL, className="period-value"),
+                    html.Div(period, className="period-slider"),
+                ],
+            ),
+        ],
+    )
+
+
+def _alerts_panel() -> html.Section:
+    return html.Section(
+        className="panel alerts-panel",
+        children=[
+            html.Div(html.H2("Firing alerts, newest first"), className="panel-head"),
+            dcc.Loading(html.Div(id=ids.ALERT_LIST, className="alert-list")),
+        ],
+    )
+
+
+def _message(component_id: str) -> html.Div:
+    return html.Div(id=component_id, className="panel-message", role="status", hidden=True)
+
+
+# ----------------------------------------------------------------------------- views
+
+
+def indicator_choices(
+    api_url: str, current: str | None
+) -> tuple[list[dict[str, Any]], str | None, str]:
+    """Return dropdown options, the value to select (None: keep it), and an error message."""
+    try:
+        catalogue = api_client.indicators(api_url)
+    except api_client.ApiError as exc:
+        return [], None, f"Indicators unavailable. {exc}"
+    options: list[dict[str, Any]] = [
+        {
+            "label": item["name"] if item.get("periods") else f"{item['name']} (no data)",
+            "value": item["code"],
+            "disabled": not item.get("periods"),
+        }
+        for item in catalogue
+    ]
+    with_data = [item["code"] for item in catalogue if item.get("periods")]
+    if current in with_data or not with_data:
+        return options, None, ""
+    return options, DEFAULT_INDICATOR if DEFAULT_INDICATOR in with_data else with_data[0], ""
+
+
+@dataclass
+class MapView:
+    """Everything the heat-map callback writes: figure, message, coverage and period slider."""
+
+    figure: Any = field(default_factory=lambda: BLANK_FIGURE)
+    message: str = ""
+    coverage: Any = field(default_factory=headline_placeholder)
+    periods: list[str] = field(default_factory=list)
+    position: int = 0
+    period_label: str = ""
+
+    def outputs(self) -> tuple[Any, ...]:
+        """Return the callback outputs in the order ``register`` declares them."""
+        return (
+            self.figure,
+            self.message,
+            not self.message,
+            self.coverage,
+            self.periods,
+            max(len(self.periods) - 1, 0),
+            period_marks(self.periods),
+            self.position,
+            self.period_label,
+            not self.periods,
+        )
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    """Where the browser fetches the country shapes, and the markers for small states."""
+
+    geojson_url: str = figures.DEFAULT_GEOJSON_URL
+    points: Sequence[Mapping[str, Any]] = ()
+
+    @classmethod
+    def for_app(cls, app: Dash) -> MapGeometry:
+        """Read the app's geo assets (points.json is small; world.geojson stays a URL)."""
+        points = Path(app.config.assets_folder) / "geo" / "points.json"
+        return cls(
+            geojson_url=app.get_asset_url("geo/world.geojson"),
+            points=tuple(json.loads(points.read_text(encoding="utf-8"))),
+        )
+
+
+def map_view(
+    api_url: str, *, indicator: str, period: str | None, geometry: MapGeometry = MapGeometry()
+) -> MapView:
+    """Fetch one indicator's heat map for a period (latest when None) and build the view."""
+    try:
+        heatmap = api_client.heatmap(api_url, indicator=indicator, period=period)
+    except api_client.ApiError as exc:
+        return MapView(message=f"The map could not be loaded. {exc}")
+    periods = list(heatmap["periods"])
+    shown = heatmap.get("period")
+    view = MapView(
+        figure=figures.heatmap_figure(
+            heatmap, geojson_url=geometry.geojson_url, points=geometry.points
+        ),
+        coverage=coverage_summary(heatmap),
+        periods=periods,
+        position=periods.index(shown) if shown in periods else max(len(periods) - 1, 0),
+        period_label=shown or "",
+    )
+    if not periods:
+        view.message = f"No data yet for {heatmap['indicator'].get('name', indicator)}."
+    return view
+
+
+def period_marks(periods: list[str]) -> dict[int, str]:
+    """Label at most MAX_MARKS evenly spaced periods, always the first and the last."""
+    if not periods:
+        return {}
+    step = max(1, math.ceil(len(periods) / MAX_MARKS))
+    marks = {index: periods[index] for index in range(0, len(periods), step)}
+    last = len(periods) - 1
+    # Drop a mark that would sit on top of the last one's label.
+    marks = {index: label for index, label in marks.items() if last - index >= step or index == 0}
+    marks[last] = periods[last]
+    return marks
+
+
+def coverage_summary(heatmap: api_client.Heatmap) -> html.Div:
+    """Return 'N of M countries have data for PERIOD' as headline content."""
+    coverage = heatmap["coverage"]
+    period = heatmap.get("period") or "any period"
+    return html.Div(
+        [
+            html.Span(f"{coverage['with_data']}", className="headline-number"),
+            html.Span(f" of {coverage['total']} countries", className="headline-unit"),
+            html.P(
+                f"with {heatmap['indicator'].get('name', 'indicator')} data for {period}",
+                className="headline-note",
+            ),
+        ]
+    )
+
+
+def alerts_view(api_url: str) -> tuple[Any, Any]:
+    """Return the firing-alert table and the by-severity headline, or messages on error."""
+    try:
+        page = api_client.alerts(api_url, state="firing", page_size=ALERT_PAGE_SIZE)
+        # Only the totals are needed: one single-row page per severity.
+        counts = {
+            severity: api_client.alerts(api_url, severity=severity, page_size=1)["total"]
+            for severity in SEVERITY_ORDER
+        }
+    except api_client.ApiError as exc:
+        message = html.Div(f"Alerts could not be loaded. {exc}", className="panel-message")
+        return message, headline_placeholder()
+    return alert_table(page), severity_headline(page["total"], counts)
+
+
+def severity_headline(total: int, counts: dict[str, int]) -> html.Div:
+    """Return the firing-alert total with one chip per severity."""
+    chips = [
+        html.Span([severity_chip(severity), f" {counts[severity]}"], className="count")
+        for severity in SEVERITY_ORDER
+    ]
+    return html.Div(
+        [
+            html.Span(str(total), className="headline-number"),
+            html.Span(" firing", className="headline-unit"),
+            html.Div(chips, className="severity-counts"),
+        ]
+    )
+
+
+def alert_table(page: api_client.AlertPage) -> Any:
+    """Return the alerts as a table, or the empty state that says what to do."""
+    items = page["items"]
+    if not items:
+        return html.P(EMPTY_ALERTS, className="empty-state")
+    head = html.Tr([html.Th(label) for label in ("Severity", "Region", "Rule", "Period", "Value")])
+    table = html.Table(
+        [html.Thead(head), html.Tbody([_alert_row(alert) for alert in items])],
+        className="alert-table",
+    )
+    if page["total"] <= len(items):
+        return table
+    more = f"Showing the newest {len(items)} of {page['total']} firing alerts."
+    return html.Div([table, html.P(more, className="table-note")])
+
+
+def _alert_row(alert: api_client.Alert) -> html.Tr:
+    region = alert.get("region_name") or alert["region"]
+    return html.Tr(
+        [
+            html.Td(severity_chip(alert["severity"])),
+            html.Td([region, html.Span(alert["region"], className="code")]),
+            html.Td(
+                [
+                    html.Span(alert["rule"], className="rule-name"),
+                    html.P(alert.get("explanation") or "", className="explanation"),
+                ]
+            ),
+            html.Td(alert["period"], title=f"detected {alert.get('detected_at', '')}"),
+            html.Td(format_value(alert.get("value")), className="num"),
+        ],
+        className=f"alert-row severity-{alert['severity']}",
+    )
+
+
+def severity_chip(severity: str) -> html.Span:
+    """Return a coloured chip naming the severity, readable on the chip's colour."""
+    background = severity_colors.get(severity, "#5f6b7a")
+    style = {"backgroundColor": background, "color": ink_for(background)}
+    return html.Span(severity, className="chip", style=style)
+
+
+def ink_for(hex_colour: str) -> str:
+    """Return black or white text, whichever reads better on the colour (WCAG luminance)."""
+    digits = hex_colour.lstrip("#")
+    if len(digits) != 6:
+        return "#ffffff"
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#111111" if luminance > 0.179 else "#ffffff"
+
+
+def format_value(value: float | None) -> str:
+    """Format a value for a table cell, a dash when there is none."""
+    return NOTHING if value is None else figures.format_value(value)
+
+
+# ------------------------------------------------------------------------- callbacks
+
+
+def register(app: Dash, *, api_url: str) -> None:
+    """Register the Overview page at / and attach its callbacks to the app."""
+    geometry = MapGeometry.for_app(app)
+    dash.register_page(
+        __name__, path="/", name="Overview", title="Tocsin — Overview", order=0, layout=layout
+    )
+
+    @app.callback(
+        Output(ids.INDICATOR, "options"),
+        Output(ids.INDICATOR, "value"),
+        Output(ids.INDICATOR_MESSAGE, "children"),
+        Output(ids.INDICATOR_MESSAGE, "hidden"),
+        Input(ids.OVERVIEW_TICK, "n_intervals"),
+        State(ids.INDICATOR, "value"),
+    )
+    def _indicators(_ticks: int | None, current: str | None) -> tuple[Any, ...]:
+        options, value, message = indicator_choices(api_url, current)
+        return options, dash.no_update if value is None else value, message, not message
+
+    @app.callback(
+        Output(ids.MAP, "figure"),
+        Output(ids.MAP_MESSAGE, "children"),
+        Output(ids.MAP_MESSAGE, "hidden"),
+        Output(ids.HEADLINE_COVERAGE, "children"),
+        Output(ids.PERIODS, "data"),
+        Output(ids.PERIOD, "max"),
+        Output(ids.PERIOD, "marks"),
+        Output(ids.PERIOD, "value"),
+        Output(ids.PERIOD_LABEL, "children"),
+        Output(ids.PERIOD_CONTROL, "hidden"),
+        Input(ids.INDICATOR, "value"),
+        Input(ids.PERIOD, "value"),
+        State(ids.PERIODS, "data"),
+    )
+    def _map(indicator: str | None, position: int | None, periods: list[str]) -> tuple[Any, ...]:
+        if not indicator:
+            raise PreventUpdate
+        index = position if dash.ctx.triggered_id == ids.PERIOD else None
+        period = periods[index] if index is not None and 0 <= index < len(periods) else None
+        return map_view(api_url, indicator=indicator, period=period, geometry=geometry).outputs()
+
+    @app.callback(
+        Output(ids.ALERT_LIST, "children"),
+        Output(ids.HEADLINE_ALERTS, "children"),
+        Input(ids.OVERVIEW_TICK, "n_intervals"),
+    )
+    def _alerts(_ticks: int | None) -> tuple[Any, Any]:
+        return alerts_view(api_url)
