@@ -29,36 +29,54 @@ class Settings(BaseSettings):
 
     env: Environment = Field(Environment.development, description="development, test or production")
     database_url: str = Field(
-        "sqlite:///var/tocsin.db", description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://"
+        "sqlite:///var/tocsin.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://",
     )
-    data_dir: Path = Field(Path("var/data"), description="Raw payload archive, exports and snapshots")
-    secret_key: str = Field(DEFAULT_SECRET, description="Signs sessions; must be set outside development")
-    admin_password: str | None = Field(None, description="Initial admin password (created on first start)")
+    data_dir: Path = Field(
+        Path("var/data"), description="Raw payload archive, exports and snapshots"
+    )
+    secret_key: str = Field(
+        DEFAULT_SECRET, description="Signs sessions; must be set outside development"
+    )
+    admin_password: str | None = Field(
+        None, description="Initial admin password (created on first start)"
+    )
 
     api_host: str = Field("127.0.0.1", description="Interface the API binds to")
     api_port: int = Field(8000, description="API port")
-    api_url: str = Field("http://127.0.0.1:8000", description="Base URL the dashboard uses to reach the API")
+    api_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL the dashboard uses to reach the API"
+    )
     api_workers: int = Field(1, ge=1, description="uvicorn worker processes for the API")
     dashboard_host: str = Field("127.0.0.1", description="Interface the dashboard binds to")
     dashboard_port: int = Field(8050, description="Dashboard port")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS")
 
     fetch_timeout: float = Field(20.0, gt=0, description="Seconds before a source fetch times out")
-    fetch_retries: int = Field(3, ge=0, description="Retries on timeouts and 5xx before a run fails")
+    fetch_retries: int = Field(
+        3, ge=0, description="Retries on timeouts and 5xx before a run fails"
+    )
     live_probe_timeout: float = Field(
         3.0, gt=0, description="Seconds `make run` waits for a live source before loading demo data"
     )
     schedules: dict[str, str] = Field(
         default_factory=dict,
-        description='Per-source cron overrides, JSON: {"worldbank_homicide": "0 3 * * 1"}; "off" disables',
+        description=(
+            'Per-source cron overrides, JSON: {"worldbank_homicide": "0 3 * * 1"};'
+            ' "off" disables a source'
+        ),
     )
-    scheduler_enabled: bool = Field(True, description="Start scheduled ingests in `serve scheduler`")
+    scheduler_enabled: bool = Field(
+        True, description="Start scheduled ingests in `serve scheduler`"
+    )
     log_level: str = Field("INFO", description="Python log level")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.env is Environment.production and self.secret_key == DEFAULT_SECRET:
-            raise ValueError("TOCSIN_SECRET_KEY must be set to a real secret when TOCSIN_ENV=production")
+            raise ValueError(
+                "TOCSIN_SECRET_KEY must be set to a real secret when TOCSIN_ENV=production"
+            )
         if self.env is Environment.production and len(self.secret_key) < 32:
             raise ValueError("TOCSIN_SECRET_KEY must be at least 32 characters in production")
         return self

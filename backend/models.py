@@ -8,12 +8,34 @@ from backend.observations.models import Observation
 from backend.regions.models import Region, RegionAlias
 from backend.rules.models import Judgement, ReferenceEpisode, Rule, RuleVersion
 from backend.snapshots.models import Snapshot, SnapshotFile
-from backend.sources.models import IngestRun, Indicator, JobLock, QuarantinedRow, Source
+from backend.sources.models import Indicator, IngestRun, JobLock, QuarantinedRow, Source
 from backend.users.models import ApiToken, AuditEntry, Role, User
 
 __all__ = [
-    "Alert", "AlertComment", "AlertLabel", "AlertTransition", "ApiToken", "AuditEntry", "Base",
-    "Document", "DocumentTag", "Event", "Indicator", "IngestRun", "JobLock", "Judgement",
-    "Observation", "QuarantinedRow", "ReferenceEpisode", "Region", "RegionAlias", "Role", "Rule",
-    "RuleVersion", "Snapshot", "SnapshotFile", "Source", "User",
+    "Alert",
+    "AlertComment",
+    "AlertLabel",
+    "AlertTransition",
+    "ApiToken",
+    "AuditEntry",
+    "Base",
+    "Document",
+    "DocumentTag",
+    "Event",
+    "Indicator",
+    "IngestRun",
+    "JobLock",
+    "Judgement",
+    "Observation",
+    "QuarantinedRow",
+    "ReferenceEpisode",
+    "Region",
+    "RegionAlias",
+    "Role",
+    "Rule",
+    "RuleVersion",
+    "Snapshot",
+    "SnapshotFile",
+    "Source",
+    "User",
 ]

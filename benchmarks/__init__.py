@@ -1,1 +1,1 @@
-"""Benchmarks run by hand (`make bench`); every figure is a ratio to a reference measured in the same run."""
+"""Benchmarks, run by hand (`make bench`): each figure is a ratio to a same-run reference."""

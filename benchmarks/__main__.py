@@ -28,8 +28,15 @@ def main() -> None:
         table.add_column(column)
     for f in figures:
         ok = {None: "-", True: "[green]yes[/green]", False: "[red]NO[/red]"}[f.passed]
-        table.add_row(f.name, f"{f.subject_s:.3f}", f.reference, f"{f.reference_s:.3f}",
-                      f"{f.ratio:.2f}x", "-" if f.limit is None else f"<= {f.limit}x", ok)
+        table.add_row(
+            f.name,
+            f"{f.subject_s:.3f}",
+            f.reference,
+            f"{f.reference_s:.3f}",
+            f"{f.ratio:.2f}x",
+            "-" if f.limit is None else f"<= {f.limit}x",
+            ok,
+        )
     console.print(table)
     write_report(figures)
     console.print(f"report written to {REPORT.relative_to(REPORT.parent.parent)}")

@@ -38,7 +38,9 @@ class Figure:
         return None if self.limit is None else self.ratio <= self.limit
 
 
-def best_of(fn: Callable[[], object], *, repeat: int = 5, setup: Callable[[], object] | None = None) -> float:
+def best_of(
+    fn: Callable[[], object], *, repeat: int = 5, setup: Callable[[], object] | None = None
+) -> float:
     """Return the best wall time of ``repeat`` runs of ``fn`` (setup excluded from the timing)."""
     best = float("inf")
     for _ in range(repeat):
@@ -64,9 +66,7 @@ def write_report(figures: list[Figure]) -> dict[str, object]:
     report: dict[str, object] = {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        "figures": [
-            {**asdict(f), "ratio": round(f.ratio, 3), "passed": f.passed} for f in figures
-        ],
+        "figures": [{**asdict(f), "ratio": round(f.ratio, 3), "passed": f.passed} for f in figures],
     }
     REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report

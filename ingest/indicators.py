@@ -49,7 +49,7 @@ CATALOGUE: tuple[IndicatorSpec, ...] = (
         "Homicides by organized criminal groups or gangs",
         "% of homicides",
         "year",
-        description="Share of intentional homicides attributed to organized criminal groups or gangs.",
+        description="Share of homicides attributed to organized criminal groups or gangs.",
     ),
     *(
         IndicatorSpec(
@@ -95,7 +95,7 @@ CATALOGUE: tuple[IndicatorSpec, ...] = (
         "Crime and violence events (GDELT)",
         "events",
         "day",
-        description="Daily GDELT events with crime- or violence-related CAMEO codes located in the country.",
+        description="Daily GDELT events with crime- or violence-related CAMEO codes in the country",
     ),
     IndicatorSpec(
         "gdelt_goldstein_mean",

@@ -23,7 +23,9 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
-    rule_id: Mapped[int | None] = mapped_column(ForeignKey("rule.id", ondelete="SET NULL"), index=True)
+    rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("rule.id", ondelete="SET NULL"), index=True
+    )
     rule_name: Mapped[str] = mapped_column(String(100))
     rule_version: Mapped[int] = mapped_column(Integer)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)

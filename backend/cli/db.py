@@ -15,7 +15,9 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> N
     """Apply migrations to TOCSIN_DATABASE_URL."""
     ctx = context()
     migrate.upgrade(ctx.settings.database_url, revision)
-    console.print(f"database at {ctx.engine.url.render_as_string(hide_password=True)} is at {revision}")
+    console.print(
+        f"database at {ctx.engine.url.render_as_string(hide_password=True)} is at {revision}"
+    )
 
 
 @app.command()
@@ -40,6 +42,8 @@ def has_data() -> None:
 
 
 @app.command()
-def revision(message: str = typer.Option(..., "-m", "--message", help="What the change does")) -> None:
+def revision(
+    message: str = typer.Option(..., "-m", "--message", help="What the change does"),
+) -> None:
     """Autogenerate a migration from the models (developers; review it before committing)."""
     migrate.revision(context().settings.database_url, message)

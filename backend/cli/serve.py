@@ -99,7 +99,10 @@ def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> None:
         exited = next((name for name, proc in children.items() if proc.poll() is not None), "")
         time.sleep(0.2)
     if exited:
-        console.print(f"[red]{exited} exited with code {children[exited].returncode}; stopping the others[/red]")
+        console.print(
+            f"[red]{exited} exited with code {children[exited].returncode};"
+            " stopping the others[/red]"
+        )
     for proc in children.values():
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)

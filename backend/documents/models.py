@@ -16,17 +16,25 @@ class Document(Base):
     __tablename__ = "document"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    symbol: Mapped[str] = mapped_column(String(64), unique=True, comment="S/PV.9000, S/RES/2719 (2023), ...")
-    kind: Mapped[str] = mapped_column(String(32), index=True, comment="meeting, resolution, prst, press")
+    symbol: Mapped[str] = mapped_column(
+        String(64), unique=True, comment="S/PV.9000, S/RES/2719 (2023), ..."
+    )
+    kind: Mapped[str] = mapped_column(
+        String(32), index=True, comment="meeting, resolution, prst, press"
+    )
     date: Mapped[date | None] = mapped_column(Date, index=True)
     title: Mapped[str] = mapped_column(Text)
     url: Mapped[str | None] = mapped_column(String(1000))
-    meeting_symbol: Mapped[str | None] = mapped_column(String(64), comment="meeting that adopted it")
+    meeting_symbol: Mapped[str | None] = mapped_column(
+        String(64), comment="meeting that adopted it"
+    )
     source_id: Mapped[str] = mapped_column(ForeignKey("source.id"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id", ondelete="SET NULL"))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
-    tags: Mapped[list[DocumentTag]] = relationship(back_populates="document", cascade="all, delete-orphan")
+    tags: Mapped[list[DocumentTag]] = relationship(
+        back_populates="document", cascade="all, delete-orphan"
+    )
 
 
 class DocumentTag(Base):
@@ -36,7 +44,9 @@ class DocumentTag(Base):
     __table_args__ = (UniqueConstraint("document_id", "kind", "value", name="uq_document_tag"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("document.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(16), comment="region or theme")
     value: Mapped[str] = mapped_column(String(64), index=True, comment="region code or theme name")
 

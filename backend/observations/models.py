@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
@@ -15,7 +25,9 @@ class Observation(Base):
 
     __tablename__ = "observation"
     __table_args__ = (
-        UniqueConstraint("indicator_id", "region_id", "period", "vintage", name="uq_observation_vintage"),
+        UniqueConstraint(
+            "indicator_id", "region_id", "period", "vintage", name="uq_observation_vintage"
+        ),
         Index("ix_observation_latest", "indicator_id", "period", "is_latest"),
         Index("ix_observation_series", "region_id", "indicator_id", "period"),
     )
@@ -28,7 +40,11 @@ class Observation(Base):
     value: Mapped[float | None] = mapped_column(Float)
     vintage: Mapped[date] = mapped_column(Date, comment="release date of the publication")
     retrieved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    is_latest: Mapped[bool] = mapped_column(Boolean, default=True, comment="newest vintage of its series")
+    is_latest: Mapped[bool] = mapped_column(
+        Boolean, default=True, comment="newest vintage of its series"
+    )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("source.id"))
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id", ondelete="SET NULL"), index=True)
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ingest_run.id", ondelete="SET NULL"), index=True
+    )

@@ -16,13 +16,17 @@ class Region(Base):
     __tablename__ = "region"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True, comment="ISO3, M49_nnn or sub-national code")
+    code: Mapped[str] = mapped_column(
+        String(16), unique=True, comment="ISO3, M49_nnn or sub-national code"
+    )
     m49: Mapped[int | None] = mapped_column(Integer, index=True)
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(16), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
     region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), comment="M49 region")
-    subregion_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), comment="M49 sub-region")
+    subregion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("region.id"), comment="M49 sub-region"
+    )
     intermediate_id: Mapped[int | None] = mapped_column(
         ForeignKey("region.id"), comment="M49 intermediate region"
     )
@@ -35,7 +39,9 @@ class Region(Base):
     lon: Mapped[float | None] = mapped_column(Float)
 
     parent: Mapped[Region | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
-    aliases: Mapped[list[RegionAlias]] = relationship(back_populates="region", cascade="all, delete-orphan")
+    aliases: Mapped[list[RegionAlias]] = relationship(
+        back_populates="region", cascade="all, delete-orphan"
+    )
 
 
 class RegionAlias(Base):
@@ -46,7 +52,11 @@ class RegionAlias(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
     alias: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str] = mapped_column(String(200), unique=True, comment="normalised alias for lookups")
-    kind: Mapped[str] = mapped_column(String(16), comment="iso3, m49, fips, iso2, name, code_variant")
+    key: Mapped[str] = mapped_column(
+        String(200), unique=True, comment="normalised alias for lookups"
+    )
+    kind: Mapped[str] = mapped_column(
+        String(16), comment="iso3, m49, fips, iso2, name, code_variant"
+    )
 
     region: Mapped[Region] = relationship(back_populates="aliases")

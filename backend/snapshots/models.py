@@ -20,7 +20,9 @@ class Snapshot(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(100))
     content_sha256: Mapped[str] = mapped_column(String(64))
-    manifest: Mapped[dict[str, object]] = mapped_column(JSON, comment="vintages, rule versions, hashes")
+    manifest: Mapped[dict[str, object]] = mapped_column(
+        JSON, comment="vintages, rule versions, hashes"
+    )
 
 
 class SnapshotFile(Base):
@@ -29,7 +31,9 @@ class SnapshotFile(Base):
     __tablename__ = "snapshot_file"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshot.id", ondelete="CASCADE"), index=True)
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshot.id", ondelete="CASCADE"), index=True
+    )
     format: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))

@@ -17,14 +17,22 @@ class Source(Base):
 
     __tablename__ = "source"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True, comment="source id, e.g. worldbank_homicide")
+    id: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="source id, e.g. worldbank_homicide"
+    )
     title: Mapped[str] = mapped_column(String(200))
     publisher: Mapped[str] = mapped_column(String(200))
     licence: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(String(500))
-    cadence: Mapped[str] = mapped_column(String(32), comment="usual release cadence: yearly, daily, ...")
-    cadence_days: Mapped[int] = mapped_column(Integer, comment="days between releases, for staleness")
-    schedule: Mapped[str] = mapped_column(String(64), comment="cron expression of the scheduled run")
+    cadence: Mapped[str] = mapped_column(
+        String(32), comment="usual release cadence: yearly, daily, ..."
+    )
+    cadence_days: Mapped[int] = mapped_column(
+        Integer, comment="days between releases, for staleness"
+    )
+    schedule: Mapped[str] = mapped_column(
+        String(64), comment="cron expression of the scheduled run"
+    )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
@@ -50,7 +58,9 @@ class IngestRun(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str] = mapped_column(ForeignKey("source.id"), index=True)
-    trigger: Mapped[str] = mapped_column(String(16), default="manual", comment="manual, schedule, demo")
+    trigger: Mapped[str] = mapped_column(
+        String(16), default="manual", comment="manual, schedule, demo"
+    )
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16), index=True)

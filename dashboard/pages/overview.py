@@ -101,7 +101,10 @@ def _map_panel() -> html.Section:
                 [
                     _message(ids.MAP_MESSAGE),
                     dcc.Graph(
-                        id=ids.MAP, figure=BLANK_FIGURE, config=GRAPH_CONFIG, className="map-graph"
+                        id=ids.MAP,
+                        figure=BLANK_FIGURE,
+                        config=GRAPH_CONFIG,  # type: ignore[arg-type]  # a plain dict Dash accepts
+                        className="map-graph",
                     ),
                 ]
             ),
@@ -349,7 +352,7 @@ def format_value(value: float | None) -> str:
 def register(app: Dash, *, api_url: str) -> None:
     """Register the Overview page at / and attach its callbacks to the app."""
     geometry = MapGeometry.for_app(app)
-    dash.register_page(
+    dash.register_page(  # type: ignore[no-untyped-call]  # Dash leaves it untyped
         __name__, path="/", name="Overview", title="Tocsin — Overview", order=0, layout=layout
     )
 

@@ -26,4 +26,6 @@ def test_production_refuses_weak_secrets(secret, message):
 
 def test_development_accepts_the_placeholder_and_production_a_real_secret():
     assert get_settings(env=Environment.development).secret_key == DEFAULT_SECRET
-    assert get_settings(env=Environment.production, secret_key="x" * 40).env is Environment.production
+    assert (
+        get_settings(env=Environment.production, secret_key="x" * 40).env is Environment.production
+    )

@@ -1,0 +1,331 @@
+"""Rules in the database: import versions, load the active set, evaluate and backtest.
+
+Each rule's definition is stored as canonical YAML (the validated rule dumped with its
+defaults left out), so re-importing an unchanged file adds no version, comments and key
+order never count as a change, and a stored version always loads back to the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import rules as rule_core
+from backend.alerts.service import (
+    ApplySummary,
+    EvaluatedScope,
+    RuleRef,
+    apply_candidates,
+    delete_demo_alerts,
+)
+from backend.observations.models import Observation
+from backend.observations.panel import load_panel, region_meta
+from backend.observations.upsert import period_start
+from backend.regions.models import Region
+from backend.rules.models import Rule as RuleRow
+from backend.rules.models import RuleVersion
+from backend.sources.models import Indicator
+from backend.timeutil import utcnow
+from rules import AlertCandidate, Rule, RuleSet
+
+
+class StoredRuleError(ValueError):
+    """Stored rule versions that no longer load (for example an operator was removed)."""
+
+    def __init__(self, messages: Sequence[str]) -> None:
+        self.messages = list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    """An enabled rule, parsed from its current stored version."""
+
+    rule: Rule
+    rule_id: int
+    version: int
+    group: str
+
+    @property
+    def ref(self) -> RuleRef:
+        """Return the reference alerts keep to this version."""
+        return RuleRef(rule_id=self.rule_id, version=self.version)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """Which rules an import created, gave a new version, or left as they were."""
+
+    created: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvaluationSummary:
+    """What one evaluation read, raised and changed."""
+
+    rules: int = 0
+    observations: int = 0
+    candidates: int = 0
+    alerts: ApplySummary = field(default_factory=ApplySummary)
+
+
+def definition_yaml(rule: Rule) -> str:
+    """Return the canonical YAML stored for a rule."""
+    data = rule.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _parse_definition(text: str, group: str, label: str) -> Rule:
+    document = {"groups": [{"name": group, "rules": [yaml.safe_load(text)]}]}
+    return rule_core.load_rules_text(yaml.safe_dump(document, sort_keys=False), label).rules[0]
+
+
+def import_rule_set(
+    *,
+    session: Session,
+    rule_set: RuleSet,
+    author: str,
+    reason: str,
+    at: datetime | None = None,
+    keep_existing: bool = False,
+) -> ImportSummary:
+    """Store every rule of the set; a rule gets a new version only when its YAML changed.
+
+    With ``keep_existing`` only rules missing from the database are added, so an
+    analyst's edits to a stored rule survive (the demo load imports the pack this way).
+    """
+    at = at or utcnow()
+    stored = {row.name: row for row in session.scalars(select(RuleRow))}
+    current = _current_definitions(session, stored.values())
+    outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
+    for group in rule_set.groups:
+        for rule in group.rules:
+            text = definition_yaml(rule)
+            row = stored.get(rule.name)
+            if row is not None and (keep_existing or current.get(row.id) == text):
+                outcome["unchanged"].append(rule.name)
+                continue
+            outcome["created" if row is None else "updated"].append(rule.name)
+            row = row or _new_rule_row(session, rule.name, group.name, at)
+            row.group_name = group.name
+            row.current_version += 1
+            session.add(
+                RuleVersion(rule_id=row.id, version=row.current_version, definition=text,
+                            author=author, reason=reason, created_at=at)
+            )  # fmt: skip
+    session.flush()
+    return ImportSummary(*(tuple(outcome[k]) for k in ("created", "updated", "unchanged")))
+
+
+def _new_rule_row(session: Session, name: str, group: str, at: datetime) -> RuleRow:
+    row = RuleRow(name=name, group_name=group, current_version=0, created_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def import_rule_files(
+    *,
+    session: Session,
+    paths: Iterable[str | Path],
+    author: str,
+    reason: str,
+    at: datetime | None = None,
+    keep_existing: bool = False,
+) -> ImportSummary:
+    """Validate rule files and store their rules (raises rules.RuleFileError when invalid)."""
+    return import_rule_set(
+        session=session,
+        rule_set=rule_core.load_rule_files(paths),
+        author=author,
+        reason=reason,
+        at=at,
+        keep_existing=keep_existing,
+    )
+
+
+def _current_definitions(session: Session, rows: Iterable[RuleRow]) -> dict[int, str]:
+    wanted = {row.id: row.current_version for row in rows}
+    if not wanted:
+        return {}
+    query = select(RuleVersion.rule_id, RuleVersion.version, RuleVersion.definition).where(
+        RuleVersion.rule_id.in_(list(wanted))
+    )
+    return {
+        rule_id: text
+        for rule_id, version, text in session.execute(query)
+        if wanted[rule_id] == version
+    }
+
+
+def active_rules(*, session: Session) -> list[ActiveRule]:
+    """Return the enabled rules parsed from their current versions, by group and name."""
+    query = (
+        select(RuleRow, RuleVersion.definition)
+        .join(
+            RuleVersion,
+            (RuleVersion.rule_id == RuleRow.id) & (RuleVersion.version == RuleRow.current_version),
+        )
+        .where(RuleRow.enabled.is_(True))
+        .order_by(RuleRow.group_name, RuleRow.name)
+    )
+    found: list[ActiveRule] = []
+    problems: list[str] = []
+    for row, text in session.execute(query):
+        label = f"rule {row.name} v{row.current_version}"
+        try:
+            rule = _parse_definition(text, row.group_name, label)
+        except rule_core.RuleFileError as exc:
+            problems.extend(exc.messages)
+            continue
+        found.append(ActiveRule(rule, row.id, row.current_version, row.group_name))
+    if problems:
+        raise StoredRuleError(problems)
+    return found
+
+
+def _demo_cells(panel: pd.DataFrame) -> set[tuple[str, str, str]]:
+    demo = panel.loc[panel["is_demo"], ["indicator", "region", "period"]]
+    return set(demo.itertuples(index=False, name=None))
+
+
+def _region_codes(session: Session, region_ids: Collection[int]) -> frozenset[str]:
+    query = select(Region.code).where(Region.id.in_(sorted(region_ids)))
+    return frozenset(session.scalars(query))
+
+
+def _without_demo_data(session: Session, codes: Collection[str]) -> set[str]:
+    demo = (
+        select(Observation.id)
+        .where(Observation.indicator_id == Indicator.id, Observation.is_demo.is_(True))
+        .exists()
+    )
+    query = select(Indicator.code).where(Indicator.code.in_(sorted(codes)), ~demo)
+    return set(session.scalars(query))
+
+
+def _history(candidates: Sequence[AlertCandidate], panel: pd.DataFrame) -> frozenset[str]:
+    """Return the fingerprints of alerts on periods older than their series' newest period.
+
+    An alert speaks for one data period: once a newer period of the same series is in, the
+    old alert is history (kept, resolved) and only the newest period's alert can be firing.
+    """
+    if panel.empty:
+        return frozenset()
+    newest = panel.groupby(["indicator", "region"])["period"].max().to_dict()
+    return frozenset(
+        c.fingerprint for c in candidates if c.period != newest.get((c.indicator, c.region))
+    )
+
+
+def _apply_by_kind(
+    session: Session,
+    candidates: Sequence[AlertCandidate],
+    demo: set[tuple[str, str, str]],
+    history: frozenset[str],
+    refs: Mapping[str, RuleRef],
+    scope: EvaluatedScope,
+    at: datetime,
+) -> ApplySummary:
+    """Apply the candidates raised on real data and on demo data, each marked as such."""
+    totals = ApplySummary()
+    for is_demo in (False, True):
+        # Both passes run even when empty: each resolves its own kind's stale alerts.
+        part = [c for c in candidates if ((c.indicator, c.region, c.period) in demo) is is_demo]
+        totals += apply_candidates(
+            session=session,
+            candidates=part,
+            rule_versions=refs,
+            detected_at=at,
+            is_demo=is_demo,
+            scope=scope,
+            history=history,
+        )
+    return totals
+
+
+def evaluate_changed(
+    *,
+    session: Session,
+    indicator_codes: Collection[str],
+    region_ids: Collection[int] | None,
+    detected_at: datetime | None = None,
+) -> EvaluationSummary:
+    """Re-evaluate the active rules that read the changed indicators and apply the alerts.
+
+    Loads the whole history of the touched series (every region when region_ids is
+    None). Alerts raised on demo observations are marked demo; demo alerts of an
+    indicator whose demo data a real ingest replaced are deleted.
+    """
+    selected = [a for a in active_rules(session=session) if a.rule.indicator in indicator_codes]
+    if not selected:
+        return EvaluationSummary()
+    codes = {a.rule.indicator for a in selected}
+    delete_demo_alerts(session=session, indicator_codes=_without_demo_data(session, codes))
+    panel = load_panel(session=session, indicator_codes=codes, region_ids=region_ids)
+    candidates = rule_core.backtest(
+        [a.rule for a in selected], panel, region_meta=region_meta(session=session)
+    )
+    scope = EvaluatedScope(
+        rules=frozenset(a.rule.name for a in selected),
+        regions=None if region_ids is None else _region_codes(session, region_ids),
+    )
+    refs = {a.rule.name: a.ref for a in selected}
+    totals = _apply_by_kind(
+        session,
+        candidates,
+        _demo_cells(panel),
+        _history(candidates, panel),
+        refs,
+        scope,
+        detected_at or utcnow(),
+    )
+    return EvaluationSummary(len(selected), len(panel), len(candidates), totals)
+
+
+def evaluate_all(*, session: Session, detected_at: datetime | None = None) -> EvaluationSummary:
+    """Evaluate every active rule over the whole database and apply the alerts."""
+    codes = {a.rule.indicator for a in active_rules(session=session)}
+    return evaluate_changed(
+        session=session, indicator_codes=codes, region_ids=None, detected_at=detected_at
+    )
+
+
+def backtest(
+    *,
+    session: Session,
+    rules: Iterable[Rule],
+    start: int | None = None,
+    end: int | None = None,
+    as_known_then: date | None = None,
+) -> list[AlertCandidate]:
+    """Return every candidate the rules raise over the database's history, in period order.
+
+    ``start`` and ``end`` are years (inclusive) bounding the alerts' periods; the whole
+    history is still read so that look-back windows see the years before ``start``.
+    """
+    selected = list(rules)
+    panel = load_panel(
+        session=session,
+        indicator_codes={rule.indicator for rule in selected},
+        as_known_then=as_known_then,
+    )
+    found = rule_core.backtest(selected, panel, region_meta=region_meta(session=session))
+    return sorted(
+        (c for c in found if _within(c.period, start, end)),
+        key=lambda c: (period_start(c.period), c.region, c.rule),
+    )
+
+
+def _within(period: str, start: int | None, end: int | None) -> bool:
+    year = int(period[:4])
+    return (start is None or year >= start) and (end is None or year <= end)
