@@ -9,7 +9,7 @@ from rich.console import Console
 
 from backend.context import AppContext, build_context
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def context() -> AppContext:

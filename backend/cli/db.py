@@ -6,6 +6,8 @@ import typer
 
 from backend import migrate
 from backend.cli.common import console, context
+from backend.db import transaction
+from backend.seed import seed_reference
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -15,9 +17,16 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> N
     """Apply migrations to TOCSIN_DATABASE_URL."""
     ctx = context()
     migrate.upgrade(ctx.settings.database_url, revision)
-    console.print(
-        f"database at {ctx.engine.url.render_as_string(hide_password=True)} is at {revision}"
+    where = ctx.engine.url.render_as_string(hide_password=True)
+    if revision != "head":
+        console.print(f"database at {where} is at {revision}")
+        return
+    with transaction(ctx.sessions) as session:
+        seeded = seed_reference(session=session)
+    rules_note = (
+        f", {seeded.rules_imported} default rules installed" if seeded.rules_imported else ""
     )
+    console.print(f"database at {where} is up to date: {seeded.regions} regions{rules_note}")
 
 
 @app.command()
