@@ -176,8 +176,10 @@ def _colorbar(indicator: Mapping[str, Any], scale: ColorScale) -> dict[str, Any]
     if scale.log:
         notes.append("log scale")
     title = indicator.get("unit") or indicator.get("name") or ""
+    for note in notes:
+        title += f"<br><sup>{note}</sup>"
     if notes:
-        title += f"<br><sup>{'; '.join(notes)}</sup>"
+        title += "<br>&nbsp;"  # a blank line keeps the notes clear of the top tick label
     cmin, cmax = scale.zrange
     steps = len(MAP_COLORSCALE) - 1
     return {

@@ -88,7 +88,10 @@ class HeatmapRead(BaseModel):
 
     indicator: IndicatorRef
     period: str | None = Field(
-        description="The period shown (the latest with data when not asked; null if no data)",
+        description=(
+            "The period shown; when not asked, the latest of the last ten periods with at least"
+            " half the best coverage (null if no data)"
+        ),
         examples=["2020"],
     )
     level: HeatmapLevel = Field(description="Unit of the map", examples=["country"])

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, SQLColumnExpression, and_, or_, select
+from sqlalchemy import ColumnElement, Row, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -126,6 +126,34 @@ def _periods(session: Session, indicator_id: int) -> list[str]:
     return list(session.scalars(stmt))
 
 
+RECENT_PERIODS = 10
+
+
+def _default_period(session: Session, indicator_id: int, periods: list[str]) -> str | None:
+    """Pick the latest period with broad coverage among the last ten.
+
+    The newest year is often a handful of early reporters (OWID's 2024 has 10 countries),
+    which would open the map mostly grey; broad means at least half the best count.
+    """
+    recent = periods[-RECENT_PERIODS:]
+    if not recent:
+        return None
+    stmt = (
+        select(Observation.period, func.count())
+        .where(
+            Observation.indicator_id == indicator_id,
+            Observation.is_latest.is_(True),
+            Observation.period.in_(recent),
+            Observation.value.is_not(None),
+        )
+        .group_by(Observation.period)
+    )
+    counts = dict(session.execute(stmt).tuples().all())
+    best = max(counts.values(), default=0)
+    broad = [p for p in recent if counts.get(p, 0) * 2 >= best]
+    return broad[-1] if broad else recent[-1]
+
+
 @dataclass(frozen=True)
 class _CountryValue:
     code: str
@@ -224,7 +252,7 @@ def heatmap(session: Session, *, query: HeatmapQuery) -> HeatmapRead:
     """Return the heat map of one indicator and period at country, sub-region or region level."""
     indicator = get_indicator(session, code=query.indicator)
     periods = _periods(session, indicator.id)
-    period = query.period or (periods[-1] if periods else None)
+    period = query.period or _default_period(session, indicator.id, periods)
     countries = _country_values(session, indicator.id, period)
     if query.level == COUNTRY:
         cells = [(RegionRef(code=c.code, name=c.name), c.item) for c in countries]

@@ -53,6 +53,15 @@ def test_heatmap_defaults_to_latest_period_and_latest_vintage(
     assert body["coverage"] == {"with_data": 3, "total": 5}
 
 
+def test_heatmap_default_skips_a_sparse_newest_period(
+    client: TestClient, make: Any, world: Any, homicide: Any
+) -> None:
+    make.obs(homicide, world.mex, "2021", 30.0)  # one early reporter against four in 2020
+    body = heatmap(client, "")
+    assert (body["period"], body["periods"]) == ("2020", ["2019", "2020", "2021"])
+    assert values(heatmap(client, "&period=2021")) == {"MEX": 30.0}
+
+
 def test_heatmap_item_carries_what_hover_needs(client: TestClient, homicide: Any) -> None:
     item = heatmap(client, "")["items"][0]
     assert item == {
