@@ -21,6 +21,8 @@ from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
 from backend.observations.routes import router as observations_router
 from backend.regions.routes import router as regions_router
+from backend.stream.routes import router as stream_router
+from backend.users.routes import router as users_router
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ TAGS = [
     {"name": "regions", "description": "Countries, areas and the UN M49 hierarchy."},
     {"name": "observations", "description": "Indicators, the heat map and series."},
     {"name": "alerts", "description": "Alerts raised by the rules, for the inbox."},
+    {"name": "stream", "description": "Server-sent events: alert transitions and ingest runs."},
+    {"name": "auth", "description": "Sign in and out; who am I."},
+    {"name": "users", "description": "Users and API tokens (administrators)."},
 ]
 DESCRIPTION = (
     "Tocsin's HTTP API: public crime and instability indicators, the heat map, and the "
@@ -126,6 +131,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for router in (health_router, regions_router, observations_router, alerts_router):
         api.include_router(router)
+    api.include_router(stream_router)
+    api.include_router(users_router)
     app.include_router(api)
     install_error_handlers(app)
     _mount_docs(app)

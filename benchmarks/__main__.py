@@ -10,7 +10,7 @@ from rich.table import Table
 
 from benchmarks.harness import REPORT, Figure, write_report
 
-BENCHMARKS = ("bench_ingest_worldbank",)
+BENCHMARKS = ("bench_ingest_worldbank", "bench_stream_latency")
 
 
 def main() -> None:

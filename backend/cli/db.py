@@ -8,6 +8,7 @@ from backend import migrate
 from backend.cli.common import console, context
 from backend.db import transaction
 from backend.seed import seed_reference
+from backend.users.service import bootstrap_admin
 
 app = typer.Typer(help="Database schema.", no_args_is_help=True)
 
@@ -23,6 +24,8 @@ def upgrade(revision: str = typer.Argument("head", help="Target revision")) -> N
         return
     with transaction(ctx.sessions) as session:
         seeded = seed_reference(session=session)
+    if bootstrap_admin(ctx) is not None:
+        console.print("created the initial admin user 'admin' (password: TOCSIN_ADMIN_PASSWORD)")
     rules_note = (
         f", {seeded.rules_imported} default rules installed" if seeded.rules_imported else ""
     )

@@ -148,7 +148,7 @@ def _default_period(session: Session, indicator_id: int, periods: list[str]) -> 
         )
         .group_by(Observation.period)
     )
-    counts = dict(session.execute(stmt).tuples().all())
+    counts: dict[str, int] = {period: count for period, count in session.execute(stmt)}
     best = max(counts.values(), default=0)
     broad = [p for p in recent if counts.get(p, 0) * 2 >= best]
     return broad[-1] if broad else recent[-1]

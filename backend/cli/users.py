@@ -1,0 +1,122 @@
+"""``tocsin users``: create users and issue API tokens from the command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from enum import StrEnum
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from backend.cli.common import console, context, fail
+from backend.db import transaction
+from backend.errors import DomainError
+from backend.timeutil import utcnow
+from backend.users import service
+
+app = typer.Typer(help="Users and API tokens.", no_args_is_help=True)
+
+CLI_ACTOR = "system:cli"
+
+
+class RoleChoice(StrEnum):
+    """A role a user or a token can have."""
+
+    viewer = "viewer"
+    analyst = "analyst"
+    admin = "admin"
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """Open one transaction; turn domain and database errors into a one-line failure."""
+    try:
+        with transaction(context().sessions) as session:
+            yield session
+    except DomainError as exc:
+        fail(exc.detail)
+    except SQLAlchemyError as exc:
+        fail(f"database error ({type(exc).__name__}); is it reachable and upgraded?")
+
+
+def _read_password(from_stdin: bool) -> str:
+    """Read the new password from stdin (first line) or prompt for it twice, hidden."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+@app.command()
+def create(
+    username: str = typer.Argument(..., help="Lower-case login name"),
+    role: RoleChoice = typer.Option(RoleChoice.viewer, "--role", help="viewer, analyst or admin"),
+    email: str | None = typer.Option(None, "--email", help="Contact address"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from the first line of stdin"
+    ),
+) -> None:
+    """Create a user; the password is prompted for unless --password-stdin is given."""
+    password = _read_password(password_stdin)
+    with _transaction() as session:
+        user = service.create_user(
+            session=session,
+            actor=CLI_ACTOR,
+            username=username,
+            password=password,
+            role=role.value,
+            email=email,
+        )
+        console.print(f"created user {user.username!r} ({user.role}), id {user.id}")
+
+
+@app.command()
+def token(
+    username: str = typer.Argument(..., help="Owner of the token"),
+    name: str = typer.Option(..., "--name", help="What the token is for"),
+    role: RoleChoice | None = typer.Option(None, "--role", help="At most the user's role"),
+    expires_days: int | None = typer.Option(
+        None, "--expires-days", min=1, max=3650, help="Days until it expires (default: never)"
+    ),
+) -> None:
+    """Issue an API token and print it once on stdout (it is stored only as a digest)."""
+    with _transaction() as session:
+        user = service.find_user(session=session, username=username)
+        if user is None:
+            fail(f"no user {username!r}")
+        expires_at = utcnow() + timedelta(days=expires_days) if expires_days else None
+        issued, secret = service.issue_token(
+            session=session,
+            actor=CLI_ACTOR,
+            user=user,
+            name=name,
+            role=role.value if role else None,
+            expires_at=expires_at,
+        )
+    console.print(
+        f"token {issued.id} ({issued.role}) for {user.username!r}; it is shown only once:"
+    )
+    typer.echo(secret)
+
+
+@app.command("list")
+def list_users() -> None:
+    """List users with their role and whether they are active."""
+    with _transaction() as session:
+        users = service.list_users(session=session)
+    table = Table("id", "username", "role", "active", "email")
+    for user in users:
+        table.add_row(
+            str(user.id),
+            user.username,
+            user.role,
+            "yes" if user.is_active else "no",
+            user.email or "",
+        )
+    Console().print(table)
