@@ -139,6 +139,7 @@ def run_scheduler(ctx: AppContext) -> None:
 
     if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
         signal.signal(signal.SIGTERM, _stop)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     log.info("scheduler %s starting with %d jobs", holder, len(scheduler.get_jobs()))
     try:
         scheduler.start()

@@ -80,8 +80,13 @@ def all_(host: str | None = HostOption, port: int | None = PortOption) -> None:
 
 
 def _spawn(*args: str) -> subprocess.Popen[bytes]:
-    """Start ``tocsin serve ARGS`` as a child process of this Python."""
-    return subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", *args])
+    """Start ``tocsin serve ARGS`` as a child in its own session.
+
+    A terminal's Ctrl-C then reaches only this supervisor, which stops each child exactly
+    once with SIGTERM (a second signal makes uvicorn abort its graceful shutdown).
+    """
+    command = [sys.executable, "-m", "backend.cli", "serve", *args]
+    return subprocess.Popen(command, start_new_session=True)
 
 
 def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -105,7 +110,7 @@ def _supervise(children: dict[str, subprocess.Popen[bytes]]) -> None:
         )
     for proc in children.values():
         if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
+            proc.terminate()
     deadline = time.monotonic() + 15
     for name, proc in children.items():
         try:
