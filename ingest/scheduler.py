@@ -130,6 +130,7 @@ def run_scheduler(ctx: AppContext) -> None:
     logging.basicConfig(
         level=ctx.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     holder = scheduler_holder()
     scheduler = build_scheduler(ctx, holder=holder)
 
@@ -139,7 +140,6 @@ def run_scheduler(ctx: AppContext) -> None:
 
     if threading.current_thread() is threading.main_thread():  # signals reach the main thread only
         signal.signal(signal.SIGTERM, _stop)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     log.info("scheduler %s starting with %d jobs", holder, len(scheduler.get_jobs()))
     try:
         scheduler.start()
