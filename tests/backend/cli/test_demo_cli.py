@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from backend import migrate
 from backend.alerts.models import Alert, AlertTransition
 from backend.cli import app
-from backend.cli.demo import SOURCE_ID, clear_demo, load_demo
+from backend.demo.service import SOURCE_ID, clear_demo, load_demo
 from backend.observations.models import Observation
 from backend.regions.models import Region
 from backend.rules.models import Rule

@@ -1,0 +1,1 @@
+"""The demo dataset: synthetic observations, the default rules and their demo alerts."""
