@@ -260,7 +260,7 @@ def authenticate(
     ).first()
     if found is None:
         raise Unauthorized("Invalid token")
-    token, user = found.tuple()
+    token, user = found
     now = now or utcnow()
     if token.revoked_at is not None:
         raise Unauthorized("Token revoked")
