@@ -10,7 +10,12 @@ from rich.table import Table
 
 from benchmarks.harness import REPORT, Figure, write_report
 
-BENCHMARKS = ("bench_ingest_worldbank", "bench_stream_latency")
+BENCHMARKS = (
+    "bench_ingest_worldbank",
+    "bench_ingest_cts",
+    "bench_ingest_gdelt",
+    "bench_stream_latency",
+)
 
 
 def main() -> None:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import gc
 import json
 import platform
+import shutil
+import sqlite3
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ingest.sources import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -70,3 +78,159 @@ def write_report(figures: list[Figure]) -> dict[str, object]:
     }
     REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return report
+
+
+def timed(fn: Callable[..., Any], name: str, into: dict[str, float]) -> Callable[..., Any]:
+    """Return ``fn`` adding the seconds each call takes to ``into[name]``."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            into[name] = into.get(name, 0.0) + time.perf_counter() - start
+
+    return call
+
+
+@contextmanager
+def phase_timer(owner: object, names: Iterable[str], into: dict[str, float]) -> Iterator[None]:
+    """Time every call of ``owner.<name>`` into ``into[name]`` (seconds) while the block runs."""
+    saved = {name: getattr(owner, name) for name in names}
+    for name, fn in saved.items():
+        setattr(owner, name, timed(fn, name, into))
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(owner, name, fn)
+
+
+def template_database(folder: Path) -> Path:
+    """Build a migrated, seeded SQLite database once; benchmarks copy it per repetition."""
+    from backend import migrate
+    from backend.config import get_settings
+    from backend.context import build_context
+    from backend.db import transaction
+    from backend.seed import seed_reference
+
+    path = folder / "template.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    ctx = build_context(get_settings(database_url=url, data_dir=folder / "data"))
+    with transaction(ctx.sessions) as session:
+        seed_reference(session=session)
+    ctx.dispose()
+    return path
+
+
+def copy_database(template: Path, work: Path) -> None:
+    """Replace ``work`` (and its WAL files) with a fresh copy of ``template``."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    shutil.copy(template, work)
+
+
+BARE_INSERT = (
+    "INSERT INTO observation (indicator_id, region_id, period, period_start, value, vintage,"
+    " retrieved_at, is_latest, is_demo, source_id) VALUES (?, ?, ?, ?, ?, ?, ?, 1, 0, 'bench')"
+)
+
+
+def bare_indicator_ids(conn: sqlite3.Connection, codes: Iterable[str]) -> dict[str, int]:
+    """Make sure the bench source and these indicators exist (plain SQL); return their ids."""
+    conn.execute(
+        "INSERT OR IGNORE INTO source (id, title, publisher, licence, url, cadence, cadence_days,"
+        " schedule, enabled) VALUES ('bench', 'b', 'b', 'b', '', 'yearly', 365, 'off', 1)"
+    )
+    ids: dict[str, int] = {}
+    for code in codes:
+        conn.execute(
+            "INSERT OR IGNORE INTO indicator (code, name, unit, frequency, higher_is_worse,"
+            " description) VALUES (?, ?, 'u', 'year', 1, '')",
+            (code, code),
+        )
+        ids[code] = conn.execute("SELECT id FROM indicator WHERE code = ?", (code,)).fetchone()[0]
+    return ids
+
+
+def bare_store(conn: sqlite3.Connection, values: list[tuple[object, ...]]) -> int:
+    """Insert rows into observation with one executemany, commit, close; return the count."""
+    conn.executemany(BARE_INSERT, values)
+    conn.commit()
+    conn.close()
+    return len(values)
+
+
+def run_source(
+    database: Path, data_dir: Path, source_id: str, file: Path, registry: Registry | None = None
+) -> str:
+    """Run one ingest of a local file on a SQLite database and return its summary line."""
+    from backend.config import get_settings
+    from backend.context import build_context
+    from ingest.jobs import run_ingest
+
+    ctx = build_context(get_settings(database_url=f"sqlite:///{database}", data_dir=data_dir))
+    result = run_ingest(ctx, source_id, file=file, registry=registry)
+    ctx.dispose()
+    if not result.ok:
+        raise SystemExit(f"benchmark ingest failed: {result.summary()}")
+    return result.summary()
+
+
+PHASES = {"parse": "parse", "_resolve": "resolve", "upsert_observations": "upsert",
+          "_evaluate_rules": "rules", "_append_event": "event"}  # fmt: skip
+
+
+def ingest_breakdown(
+    database: Path, data_dir: Path, source_id: str, file: Path, registry: Registry | None = None
+) -> dict[str, float]:
+    """Run one ingest and return the seconds spent in parse, resolve, upsert, rules and the rest."""
+    import dataclasses
+
+    import ingest.jobs
+    from ingest.sources import Registry, default_registry
+
+    phases: dict[str, float] = {}
+    source = (registry or default_registry()).get(source_id)
+    timed_source = dataclasses.replace(source, parse=timed(source.parse, "parse", phases))
+    others = [s for s in (registry or default_registry()) if s.id != source_id]
+    start = time.perf_counter()
+    with phase_timer(ingest.jobs, [name for name in PHASES if name != "parse"], phases):
+        run_source(database, data_dir, source_id, file, Registry([*others, timed_source]))
+    total = time.perf_counter() - start
+    out = {PHASES[name]: round(seconds, 4) for name, seconds in phases.items()}
+    out["other (run record, archive, commit, setup)"] = round(total - sum(phases.values()), 4)
+    out["total"] = round(total, 4)
+    return out
+
+
+@dataclass
+class Workspace:
+    """A template database, the working copy each repetition starts from, and a data dir."""
+
+    template: Path
+    work: Path
+    data: Path
+
+    def fresh(self) -> None:
+        """Start the working database again from the template."""
+        copy_database(self.template, self.work)
+
+    def ingest(self, source_id: str, file: Path, registry: Registry | None = None) -> str:
+        """Run one ingest on the working database and return its summary line."""
+        return run_source(self.work, self.data, source_id, file, registry)
+
+    def breakdown(
+        self, source_id: str, file: Path, registry: Registry | None = None
+    ) -> dict[str, float]:
+        """Run one ingest on the working database and return where its time went."""
+        return ingest_breakdown(self.work, self.data, source_id, file, registry)
+
+
+@contextmanager
+def workspace() -> Iterator[Workspace]:
+    """Yield a workspace in a temporary folder, removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        yield Workspace(template_database(folder), folder / "work.db", folder / "data")

@@ -105,6 +105,14 @@ CATALOGUE: tuple[IndicatorSpec, ...] = (
         higher_is_worse=False,
         description="Mean Goldstein scale of the day's events in the country.",
     ),
+    IndicatorSpec(
+        "gdelt_tone_mean",
+        "Mean tone (GDELT)",
+        "tone (-100 to +100)",
+        "day",
+        higher_is_worse=False,
+        description="Mean AvgTone of the articles behind the day's events in the country.",
+    ),
 )
 
 BY_CODE = {spec.code: spec for spec in CATALOGUE}

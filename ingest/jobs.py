@@ -8,6 +8,7 @@ A failure rolls that back and records the reason in a separate transaction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +29,7 @@ from backend.observations.upsert import (
     period_start,
     upsert_observations,
 )
+from backend.ops.metrics import time_rule_evaluation
 from backend.regions.service import RegionResolver, ensure_reference
 from backend.sources import service as sources
 from backend.sources.models import Indicator, JobLock
@@ -36,10 +38,19 @@ from ingest.fetch import Fetcher, archive_payload, make_fetcher
 from ingest.indicators import BY_CODE
 from ingest.sources import Registry, default_registry
 from ingest.sources.base import ParsedRow, ParseResult, Payload, Source
+from ingest.store import (
+    excluded,
+    indicator_codes,
+    parse_payload,
+    read_file,
+    resolve_region,
+    store_parsed_documents,
+)
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+STAGES = 5  # progress messages of a full run: read, parse, resolve, write, documents
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,11 @@ class RunResult:
     seconds: float = 0.0
     not_modified: bool = False
     error: str | None = None
+    documents_inserted: int = 0
+    documents_updated: int = 0
+    documents_unchanged: int = 0
+    excluded: dict[str, int] = field(default_factory=dict)
+    replay_of: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -72,13 +88,31 @@ class RunResult:
             return f"{self.source_id}: failed: {self.error} {tail}"
         if self.not_modified:
             return f"{self.source_id}: not modified since the last run, nothing changed {tail}"
-        dropped = f", dropped {self.dropped} aggregates" if self.dropped else ""
         dry = " [dry run: rolled back]" if self.status == "dry-run" else ""
         counts = ", ".join(
             f"{name} {getattr(self, name)}"
             for name in ("read", "inserted", "revised", "unchanged", "quarantined")
         )
-        return f"{self.source_id}: {counts}{dropped} {tail}{dry}"
+        return f"{self.source_id}: {counts}{self._extras()} {tail}{dry}"
+
+    @property
+    def documents(self) -> int:
+        """Return how many documents the run stored or found unchanged."""
+        return self.documents_inserted + self.documents_updated + self.documents_unchanged
+
+    def _extras(self) -> str:
+        """Return the summary's optional parts: aggregates dropped, exclusions, documents."""
+        extras = f", dropped {self.dropped} aggregates" if self.dropped else ""
+        if self.replay_of is not None:
+            extras += f", same payload as run {self.replay_of}: not parsed again"
+        if self.excluded:
+            extras += f", excluded {sum(self.excluded.values())} by design"
+        if self.documents:
+            extras += (
+                f", documents {self.documents} (new {self.documents_inserted}, "
+                f"updated {self.documents_updated}, unchanged {self.documents_unchanged})"
+            )
+        return extras
 
 
 @dataclass
@@ -130,13 +164,6 @@ def _prepare_source(session: Session, source: Source, registry: Registry, ctx: A
     )
 
 
-def _read_file(file: Path) -> Payload:
-    """Read a local payload given with ``--file``."""
-    if not file.is_file():
-        raise FileNotFoundError(f"no such file: {file}")
-    return Payload(content=file.read_bytes(), url=file.resolve().as_uri(), filename=file.name)
-
-
 def _classify(
     row: ParsedRow, resolver: RegionResolver, source: Source, indicator_ids: dict[str, int]
 ) -> int | str | None:
@@ -147,7 +174,7 @@ def _classify(
         period_start(row.period)
     except PeriodError as exc:
         return str(exc)
-    region_id = resolver.resolve(row.region)
+    region_id = resolve_region(resolver, row.region)
     if region_id is not None and resolver.info(region_id).is_country:
         return region_id
     if region_id is not None or row.region.strip().upper() in source.aggregates:
@@ -156,11 +183,12 @@ def _classify(
 
 
 def _resolve(
-    session: Session, parsed: ParseResult, source: Source, run_id: int | None, vintage: date
-) -> _Prepared:
+    session: Session, parsed: ParseResult, source: Source, run_id: int | None, vintage: date,
+    resolver: RegionResolver,
+) -> _Prepared:  # fmt: skip
     """Resolve regions and indicators of parsed rows with dictionary lookups."""
-    resolver = RegionResolver.from_session(session)
-    query = select(Indicator.code, Indicator.id).where(Indicator.code.in_(source.indicators))
+    codes = indicator_codes(session, source, parsed)
+    query = select(Indicator.code, Indicator.id).where(Indicator.code.in_(codes))
     ids = {row.code: row.id for row in session.execute(query)}
     out = _Prepared(quarantine=[(p.row_number, p.raw, p.reason) for p in parsed.problems])
     for row in parsed.rows:
@@ -186,11 +214,12 @@ def _evaluate_rules(session: Session, changed: set[tuple[int, int]]) -> None:
     from backend.rules.service import evaluate_changed  # heavy (pandas); only when needed
 
     codes = {row.id: row.code for row in session.execute(select(Indicator.id, Indicator.code))}
-    evaluate_changed(
-        session=session,
-        indicator_codes={codes[i] for i, _ in changed},
-        region_ids={r for _, r in changed},
-    )
+    with time_rule_evaluation():
+        evaluate_changed(
+            session=session,
+            indicator_codes={codes[i] for i, _ in changed},
+            region_ids={r for _, r in changed},
+        )
 
 
 def _append_event(session: Session, payload: dict[str, object]) -> None:
@@ -210,6 +239,7 @@ class _Job:
     dry_run: bool
     progress: Progress
     session: Session | None = None  # the dry run's single session, rolled back at the end
+    force: bool = False  # parse even bytes that the newest run already stored
     started: float = field(default_factory=time.perf_counter)
 
     def result(self, status: str, **counts: Any) -> RunResult:
@@ -227,21 +257,25 @@ class _Job:
     ) -> RunResult:
         """Resolve, upsert, quarantine, notify and record counts inside the caller's transaction."""
         self.progress(f"resolving {len(parsed.rows):,} rows")
-        prepared = _resolve(
-            session, parsed, self.source, self.run_id, payload.vintage_hint or utcnow().date()
-        )
+        resolver = RegionResolver.from_session(session)
+        vintage = payload.vintage_hint or utcnow().date()
+        prepared = _resolve(session, parsed, self.source, self.run_id, vintage, resolver)
         self.progress(f"writing {len(prepared.rows):,} observations")
         upserted = upsert_observations(session=session, rows=prepared.rows)
         prepared.quarantine.extend(
             (prepared.origins[i].row_number, prepared.origins[i].raw, reason)
             for i, reason in upserted.conflicts
         )
+        self.progress("storing documents")
+        docs = store_parsed_documents(session, parsed, self.source, self.run_id, resolver)
+        prepared.quarantine.extend(docs.quarantine)
         counts = sources.RunCounts(
             read=len(parsed.rows) + len(parsed.problems),
             inserted=upserted.inserted,
             revised=upserted.revised,
             unchanged=upserted.unchanged,
             quarantined=len(prepared.quarantine),
+            dropped=prepared.dropped,
         )
         sources.quarantine_rows(session=session, run_id=self.run_id, rows=prepared.quarantine)
         sha, path = archived or (None, None)
@@ -250,7 +284,11 @@ class _Job:
             payload_sha256=sha, payload_path=path, payload_url=payload.url,
         )  # fmt: skip
         status = "dry-run" if self.dry_run else "succeeded"
-        result = self.result(status, dropped=prepared.dropped, **vars(counts))
+        result = self.result(
+            status, **vars(counts), excluded=excluded(parsed),
+            documents_inserted=docs.counts.inserted, documents_updated=docs.counts.updated,
+            documents_unchanged=docs.counts.unchanged,
+        )  # fmt: skip
         _evaluate_rules(session, upserted.changed)
         _append_event(session, self.event(result))
         return result
@@ -281,8 +319,11 @@ class _Job:
             if not self.dry_run:
                 sha, path = archive_payload(payload.content, self.ctx.settings.payload_dir())
                 archived = (sha, str(path))
+            replayed = None if self.force else self.replay(payload, archived)
+            if replayed is not None:
+                return replayed
             self.progress(f"parsing {len(payload.content):,} bytes")
-            parsed = self.source.parse(payload.content, filename=payload.filename)
+            parsed = parse_payload(self.source, payload)
             with self.scope() as session:
                 result = self.store(session, payload, parsed, archived)
             if fetcher is not None and not self.dry_run:
@@ -297,10 +338,35 @@ class _Job:
         if given is not None:
             return given
         if file is not None:
-            return _read_file(file)
+            return read_file(file, self.source)
         if fetcher is None:
             raise ValueError("a run needs a file, a payload or a fetcher")
         return self.source.fetch(fetcher, self.ctx.settings)
+
+    def replay(self, payload: Payload, archived: tuple[str, str] | None) -> RunResult | None:
+        """Record an unchanged re-ingest without parsing, when the newest run stored these bytes."""
+        sha = archived[0] if archived else hashlib.sha256(payload.content).hexdigest()
+        with self.scope() as session:
+            before = sources.replayable_run(
+                session=session, source_id=self.source.id, payload_sha256=sha
+            )
+            if before is None:
+                return None
+            counts = sources.RunCounts(
+                read=before.rows_read,
+                unchanged=before.rows_inserted + before.rows_revised + before.rows_unchanged,
+                quarantined=before.rows_quarantined,
+                dropped=before.rows_dropped,
+            )
+            sources.copy_quarantine(session=session, from_run_id=before.id, to_run_id=self.run_id)
+            sources.finish_run(
+                session=session, run_id=self.run_id, counts=counts, payload_sha256=sha,
+                payload_path=archived[1] if archived else None, payload_url=payload.url,
+            )  # fmt: skip
+            status = "dry-run" if self.dry_run else "succeeded"
+            result = self.result(status, **vars(counts), replay_of=before.id)
+            _append_event(session, self.event(result))
+        return result
 
     def not_modified(self, payload: Payload) -> RunResult:
         """Record a run whose publisher answered "not modified": a success that changed nothing."""
@@ -349,8 +415,13 @@ def run_ingest(
     fetcher: Fetcher | None = None,
     payload: Payload | None = None,
     progress: Progress | None = None,
+    force: bool = False,
 ) -> RunResult:
-    """Run one ingest of one source and return how it ended (a failed run is returned)."""
+    """Run one ingest of one source and return how it ended (a failed run is returned).
+
+    Bytes identical to those the newest run stored are not parsed again (a replay that
+    reports everything unchanged) unless ``force`` is set.
+    """
     registry = registry or default_registry()
     source = registry.get(source_id)
     path = Path(file) if file is not None else None
@@ -366,7 +437,7 @@ def run_ingest(
         log.info("could not start a run of %s", source.id, exc_info=True)
         _close(session)
         return RunResult(source.id, "failed", error=one_line(exc))
-    job = _Job(ctx, source, run_id, dry_run, report, session=session)
+    job = _Job(ctx, source, run_id, dry_run, report, session=session, force=force)
     try:
         return job.execute(path, fetcher, payload)
     except Exception as exc:

@@ -16,15 +16,20 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import FrameType
 
 from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from backend.context import AppContext
 from backend.db import transaction
+from backend.logging_setup import configure_logging
+from backend.ops import metrics_folder
+from backend.ops.metrics import RECORDER
+from backend.snapshots import service as snapshot_service
 from backend.sources.service import acquire_lease, release_lease
 from backend.timeutil import utcnow
 from ingest.jobs import RunResult, run_ingest
@@ -125,14 +130,40 @@ def build_scheduler(
     return scheduler
 
 
+def scheduled_snapshot(ctx: AppContext, *, holder: str, now: datetime | None = None) -> int | None:
+    """Snapshot the last quarter once it ended ``snapshot_delay_days`` ago (once per quarter)."""
+    if not hold_leadership(ctx, holder=holder):
+        return None
+    settings = ctx.settings
+    with transaction(ctx.sessions) as session:
+        snap = snapshot_service.ensure_last_quarter(
+            session, now=now or utcnow(), delay_days=settings.snapshot_delay_days,
+            classification=settings.snapshot_classification,
+        )  # fmt: skip
+        snap_id = snap.id if snap is not None else None
+    if snap_id is not None:
+        log.info("snapshot %d of the last quarter created", snap_id)
+    return snap_id
+
+
+def add_snapshot_job(scheduler: BlockingScheduler, ctx: AppContext, *, holder: str) -> None:
+    """Add the daily job that snapshots the last quarter (when snapshots are enabled)."""
+    if not (ctx.settings.snapshot_enabled and ctx.settings.scheduler_enabled):
+        return
+    scheduler.add_job(
+        scheduled_snapshot, CronTrigger(hour=2, minute=30, timezone="UTC"), id="snapshot",
+        name="quarterly snapshot", args=[ctx], kwargs={"holder": holder}, **JOB_DEFAULTS,
+    )  # fmt: skip
+
+
 def run_scheduler(ctx: AppContext) -> None:
     """Run the scheduler in this process until SIGTERM or Ctrl-C."""
-    logging.basicConfig(
-        level=ctx.settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(ctx.settings)
+    RECORDER.configure(metrics_folder(ctx.settings.data_dir))  # rule-evaluation counters
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     holder = scheduler_holder()
     scheduler = build_scheduler(ctx, holder=holder)
+    add_snapshot_job(scheduler, ctx, holder=holder)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: stopping the scheduler", signum)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich import box
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.cli.common import console, context, fail
@@ -13,7 +14,7 @@ from backend.context import AppContext
 from backend.sources import service as sources
 from backend.sources.models import IngestRun
 from ingest.fetch import make_fetcher
-from ingest.jobs import RunResult, one_line, run_ingest
+from ingest.jobs import STAGES, RunResult, one_line, run_ingest
 from ingest.sources import Registry, RegistryError, UnknownSourceError, default_registry
 from ingest.sources.base import Source
 
@@ -65,20 +66,38 @@ def run(
         None, "--file", help="Read this local payload instead of fetching"
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Do everything, then roll back"),
+    force: bool = typer.Option(
+        False, "--force", help="Parse again even if the last run stored these very bytes"
+    ),
 ) -> None:
     """Run one ingest of SOURCE and print a one-line summary."""
     registry, ctx = _registry(), context()
     try:
-        with console.status(f"{source}: starting") as status:
+        with _progress_bar() as bar:
+            task = bar.add_task(f"{source}: starting", total=STAGES)
+
+            def step(message: str) -> None:
+                bar.update(task, advance=1, description=f"{source}: {message}")
+
             result = run_ingest(
-                ctx, source, file=file, dry_run=dry_run, registry=registry,
-                progress=lambda message: status.update(f"{source}: {message}"),
+                ctx, source, file=file, dry_run=dry_run, registry=registry, progress=step,
+                force=force,
             )  # fmt: skip
+            bar.update(task, completed=STAGES)
     except UnknownSourceError as exc:
         fail(str(exc.args[0]))
     finally:
         ctx.dispose()
     _report(result)
+
+
+def _progress_bar() -> Progress:
+    """Return the stage bar of one run, on stderr (stdout keeps the one summary line)."""
+    return Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+        TextColumn("{task.completed}/{task.total} stages"), TimeElapsedColumn(),
+        console=console, transient=True,
+    )  # fmt: skip
 
 
 def _report(result: RunResult) -> None:

@@ -20,7 +20,7 @@ class Document(Base):
         String(64), unique=True, comment="S/PV.9000, S/RES/2719 (2023), ..."
     )
     kind: Mapped[str] = mapped_column(
-        String(32), index=True, comment="meeting, resolution, prst, press"
+        String(32), index=True, comment="meeting, resolution, prst, press, press_statement"
     )
     date: Mapped[date | None] = mapped_column(Date, index=True)
     title: Mapped[str] = mapped_column(Text)

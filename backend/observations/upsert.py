@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, delete, insert, select, update
@@ -29,6 +30,7 @@ class PeriodError(ValueError):
     """A period is not a year, quarter, month or day."""
 
 
+@lru_cache(maxsize=65536)  # a payload repeats a few hundred periods over thousands of rows
 def period_start(period: str) -> date:
     """Return the first day of a period: 2020, 2020Q3, 2020-W27, 2020-07 or 2020-07-15."""
     match = _PERIOD.match(period)

@@ -69,6 +69,9 @@ class IngestRun(Base):
     rows_revised: Mapped[int] = mapped_column(Integer, default=0)
     rows_unchanged: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    rows_dropped: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", comment="aggregates left out on purpose"
+    )
     payload_sha256: Mapped[str | None] = mapped_column(String(64))
     payload_path: Mapped[str | None] = mapped_column(String(500))
     payload_url: Mapped[str | None] = mapped_column(String(1000))

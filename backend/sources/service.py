@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, func, insert, select, update
+from sqlalchemy import CursorResult, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,6 +66,7 @@ class RunCounts:
     revised: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    dropped: int = 0
 
 
 def sync_source(*, session: Session, source: SourceInfo, schedule: str) -> Source:
@@ -148,6 +149,7 @@ def finish_run(
         counts.revised,
     )
     run.rows_unchanged, run.rows_quarantined = counts.unchanged, counts.quarantined
+    run.rows_dropped = counts.dropped
     run.payload_sha256, run.payload_path, run.payload_url = (
         payload_sha256,
         payload_path,
@@ -221,4 +223,28 @@ def release_lease(*, session: Session, name: str, holder: str) -> None:
         .where(JobLock.name == name, JobLock.holder == holder)
         .values(expires_at=utcnow() - timedelta(seconds=1)),
         execution_options={"synchronize_session": False},
+    )
+
+
+def replayable_run(*, session: Session, source_id: str, payload_sha256: str) -> IngestRun | None:
+    """Return the source's last run if it stored these very bytes and nothing ran since.
+
+    Only the newest succeeded run of any source qualifies: if another ingest (or the demo
+    load) wrote in between, re-parsing is the only way to know what the bytes change now.
+    """
+    newest = session.scalars(
+        select(IngestRun).where(IngestRun.status == "succeeded").order_by(IngestRun.id.desc())
+    ).first()
+    if newest is None or newest.source_id != source_id:
+        return None
+    return newest if newest.payload_sha256 == payload_sha256 else None
+
+
+def copy_quarantine(*, session: Session, from_run_id: int, to_run_id: int) -> None:
+    """Quarantine again, under a new run, the rows an earlier run of the same bytes set aside."""
+    rows = select(
+        literal(to_run_id), QuarantinedRow.row_number, QuarantinedRow.raw, QuarantinedRow.reason
+    ).where(QuarantinedRow.run_id == from_run_id)
+    session.execute(
+        insert(QuarantinedRow).from_select(["run_id", "row_number", "raw", "reason"], rows)
     )

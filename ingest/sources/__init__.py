@@ -26,6 +26,9 @@ __all__ = [
 SCHEDULE_OFF = "off"
 _EVERY = re.compile(r"^@every\s+(\d+)\s*([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# Column widths of backend.sources.models.Source (SQLite would not enforce them).
+_LIMITS = {"id": 64, "title": 200, "publisher": 200, "licence": 200, "url": 500, "cadence": 32,
+           "schedule": 64}  # fmt: skip
 
 
 class RegistryError(Exception):
@@ -47,7 +50,25 @@ def make_trigger(schedule: str) -> BaseTrigger | None:
         if seconds <= 0:
             raise ValueError(f"schedule {schedule!r} must be a positive interval")
         return IntervalTrigger(seconds=seconds, timezone="UTC")
-    return CronTrigger.from_crontab(text, timezone="UTC")
+    return CronTrigger.from_crontab(_named_weekdays(text), timezone="UTC")
+
+
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _named_weekdays(crontab: str) -> str:
+    """Spell a crontab's weekday numbers as names.
+
+    In cron 0 (or 7) is Sunday; APScheduler 3's day_of_week counts 0 as Monday, so a
+    numeric "1" would fire on Tuesday. Names mean the same day to both.
+    """
+    fields = crontab.split()
+    if len(fields) != 5:
+        return crontab  # from_crontab reports the malformed expression
+    days, _, step = fields[4].partition("/")
+    named = re.sub(r"\d+", lambda m: _CRON_DAYS[int(m.group()) % 8], days)
+    fields[4] = named + (f"/{step}" if step else "")
+    return " ".join(fields)
 
 
 def _problems(source: Source) -> Iterator[str]:
@@ -68,6 +89,9 @@ def _problems(source: Source) -> Iterator[str]:
             yield f"{name} is not callable"
     if source.cadence_days <= 0:
         yield "cadence_days must be positive"
+    for name, limit in _LIMITS.items():
+        if len(getattr(source, name)) > limit:
+            yield f"{name} is longer than the {limit} characters the source table holds"
 
 
 class Registry:
@@ -106,7 +130,17 @@ class Registry:
 @cache
 def default_registry() -> Registry:
     """Return the registry of every source shipped with Tocsin (validated once)."""
-    from ingest.sources import csv_upload, owid, sdg, unodc_homicide, worldbank
+    from ingest.sources import (
+        csv_upload,
+        gdelt,
+        owid,
+        sdg,
+        un_press,
+        unodc_homicide,
+        unodc_seizures,
+        unsc_meetings,
+        worldbank,
+    )
 
     return Registry(
         [
@@ -114,6 +148,10 @@ def default_registry() -> Registry:
             unodc_homicide.SOURCE,
             owid.SOURCE,
             sdg.SOURCE,
+            unodc_seizures.SOURCE,
+            unsc_meetings.SOURCE,
+            un_press.SOURCE,
+            gdelt.SOURCE,
             csv_upload.SOURCE,
         ]
     )

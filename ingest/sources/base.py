@@ -95,15 +95,20 @@ class Source:
     description: str = ""
 
 
+# A byte-order mark encoded twice (UTF-8 read as cp1252, then written as UTF-8 again), as
+# the 2014-2019 DHL meeting tables start.
+MOJIBAKE_BOM = "\ufeff".encode().decode("cp1252").encode()
+
+
 def sniff(content: bytes) -> str:
     """Name the format of a payload from its first bytes: json, zip, html, xml, csv or unknown."""
     if content.startswith(b"PK\x03\x04"):
         return "zip"
-    head = content[:2048].removeprefix(b"\xef\xbb\xbf").lstrip()
+    head = content[:2048].removeprefix(MOJIBAKE_BOM).removeprefix(b"\xef\xbb\xbf").lstrip()
     lowered = head[:512].lower()
     if head[:1] in (b"[", b"{"):
         return "json"
-    if lowered.startswith(b"<?xml") and b"<html" not in lowered:
+    if lowered.startswith(b"<rss") or (lowered.startswith(b"<?xml") and b"<html" not in lowered):
         return "xml"
     if head[:1] == b"<" or b"<html" in lowered:
         return "html"

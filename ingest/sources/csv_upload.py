@@ -21,8 +21,10 @@ this source runs only with ``--file`` and is never scheduled.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from backend.observations.upsert import PeriodError, period_start
@@ -47,6 +49,14 @@ OPTIONAL = ("unit", "note")
 NEW_CODE = re.compile(r"^[a-z][a-z0-9_]{2,63}$")
 ADJECTIVES = {"year": "yearly", "quarter": "quarterly", "week": "weekly", "month": "monthly",
               "day": "daily"}  # fmt: skip
+# Values a catalogue unit can take: rates, shares and counts are never negative.
+UNIT_RANGES = {
+    "per 100,000 population": (0.0, 100_000.0),
+    "% of homicides": (0.0, 100.0),
+    **dict.fromkeys(
+        ("victims", "kg", "groups", "meetings", "documents", "events"), (0.0, math.inf)
+    ),
+}
 EXPECTED = "a CSV made from the upload template (region,indicator,period,value,unit,note)"
 
 
@@ -105,7 +115,17 @@ def _check_indicator(code: str, unit: str, period: str, result: UploadResult) ->
         raise ValueError(f"period {period!r} is not {ADJECTIVES[known.frequency]} as {code} is")
 
 
-def _read_line(raw: dict[str, str], line: int, result: UploadResult) -> None:
+def _check_plausible(code: str, value: float, period: str, today: date) -> None:
+    """Refuse a period that has not started yet, or a value outside its unit's range."""
+    if period_start(period) > today:
+        raise ValueError(f"period {period} is in the future")
+    spec = BY_CODE.get(code)
+    low, high = UNIT_RANGES.get(spec.unit if spec else "", (-math.inf, math.inf))
+    if not low <= value <= high:
+        raise ValueError(f"value {value:g} is outside {low:g} to {high:g} ({spec and spec.unit})")
+
+
+def _read_line(raw: dict[str, str], line: int, result: UploadResult, today: date) -> None:
     """Add one CSV line to the result: a row or a problem."""
     region, code = raw["region"].strip(), raw["indicator"].strip()
     try:
@@ -114,6 +134,7 @@ def _read_line(raw: dict[str, str], line: int, result: UploadResult) -> None:
         period = _period(raw["period"])
         value = number(raw["value"])
         _check_indicator(code, raw.get("unit", "").strip(), period, result)
+        _check_plausible(code, value, period, today)
     except ValueError as exc:
         result.problems.append(Problem(str(exc), line, dict(raw)))
         return
@@ -123,6 +144,9 @@ def _read_line(raw: dict[str, str], line: int, result: UploadResult) -> None:
 def _header(names: list[str]) -> list[str]:
     """Return the header folded to the template's names; a missing column fails in one line."""
     header = [fold(name) for name in names]
+    twice = sorted({name for name in header if name and header.count(name) > 1})
+    if twice:
+        raise ParseError(f"the header names {', '.join(twice)} more than once; keep one of each")
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         hint = " (the template is comma-separated)" if ";" in ",".join(names) else ""
@@ -131,8 +155,11 @@ def _header(names: list[str]) -> list[str]:
     return header
 
 
-def parse(content: bytes, *, filename: str | None = None) -> UploadResult:
+def parse(
+    content: bytes, *, filename: str | None = None, today: date | None = None
+) -> UploadResult:
     """Parse an upload made from the template into rows, problems and new indicator codes."""
+    today = today or date.today()
     names, records = csv_records(content, filename=filename, expected=EXPECTED)
     header = _header(names)
     result = UploadResult()
@@ -143,7 +170,7 @@ def parse(content: bytes, *, filename: str | None = None) -> UploadResult:
             continue
         raw = dict.fromkeys((*REQUIRED, *OPTIONAL), "")
         raw.update(zip(header, cells, strict=False))  # short lines lack trailing optional cells
-        _read_line(raw, line, result)
+        _read_line(raw, line, result, today)
     drop_duplicates(result)
     return result
 

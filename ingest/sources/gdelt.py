@@ -18,12 +18,15 @@ What is counted (see docs/gdelt-event-codes.md for the choice of codes and why):
   actor variants GDELT coded from it; the repeats are counted in ``excluded``.
 - ``gdelt_crime_events``: events whose CAMEO code is in ``CRIME_ROOTS`` or
   ``CRIME_BASES``; ``gdelt_goldstein_mean``: the mean Goldstein scale of all the
-  country-day's events. The mean ``AvgTone`` is in the latter row's ``raw`` until a tone
-  indicator is in the catalogue.
+  country-day's events; ``gdelt_tone_mean``: the mean ``AvgTone`` of the same events.
 
 A payload is one slot ZIP, or a bundle ZIP of slot ZIPs (``fetch`` bundles one whole
 day, so each country-day is counted from all its slots at once; slots that are missing
 upstream are listed in ``MISSING.txt`` and counted), or an export already unzipped.
+Fetching the previous complete UTC day (not the latest slot) is deliberate: each daily
+value is stored once, complete, instead of being revised every 15 minutes as slots arrive.
+For testing, ``tocsin ingest run gdelt_events --file`` takes one ``.export.CSV`` or slot
+``.zip``; its counts are then those of that slot alone.
 Unzipping is capped (``MAX_UNZIPPED``) against ZIP bombs. A file whose first lines do not
 have 61 tab-separated columns fails whole; a single bad line is a problem.
 """
@@ -64,7 +67,7 @@ MAX_MEMBERS = 200
 SLOT = timedelta(minutes=15)
 CRIME_ROOTS = frozenset({"18", "19", "20"})  # assault, fight, unconventional mass violence
 CRIME_BASES = frozenset({"145", "171", "173", "175"})  # riot, seize/damage, arrest, repression
-INDICATORS = ("gdelt_crime_events", "gdelt_goldstein_mean")
+INDICATORS = ("gdelt_crime_events", "gdelt_goldstein_mean", "gdelt_tone_mean")
 COLUMNS = (
     "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate", "Actor1Code", "Actor1Name",
     "Actor1CountryCode", "Actor1KnownGroupCode", "Actor1EthnicCode", "Actor1Religion1Code",
@@ -258,14 +261,13 @@ def _rows(state: _State, result: CountedResult) -> None:
     """Turn country-day totals into rows (counts include zero; means of all events)."""
     for (country, day), total in sorted(state.days.items()):
         period, region = day.isoformat(), FIPS + country
+        tone = _tidy(total.tone / total.events)
         raw: dict[str, object] = {"fips": country, "day": period, "events": total.events,
-                                  "crime_events": total.crime,
-                                  "tone_mean": _tidy(total.tone / total.events)}  # fmt: skip
-        mean = _tidy(total.goldstein / total.events)
-        result.rows.append(ParsedRow(region, INDICATORS[0], period, float(total.crime),
-                                     result.vintage, total.first_line, raw))  # fmt: skip
-        result.rows.append(ParsedRow(region, INDICATORS[1], period, mean, result.vintage,
-                                     total.first_line, raw))  # fmt: skip
+                                  "crime_events": total.crime, "tone_mean": tone}  # fmt: skip
+        values = (float(total.crime), _tidy(total.goldstein / total.events), tone)
+        for indicator, value in zip(INDICATORS, values, strict=True):
+            result.rows.append(ParsedRow(region, indicator, period, value, result.vintage,
+                                         total.first_line, raw))  # fmt: skip
 
 
 def parse(content: bytes, *, filename: str | None = None) -> CountedResult:
@@ -345,7 +347,7 @@ SOURCE = Source(
     publisher="The GDELT Project",
     licence="GDELT terms of use (free for any use, with attribution)",
     url="https://www.gdeltproject.org/data.html#rawdatafiles",
-    cadence="every 15 minutes (counted per whole UTC day)",
+    cadence="every 15 min (daily counts)",
     cadence_days=1,
     schedule="40 0 * * *",  # after the 00:00 slot that closes the previous day
     indicators=INDICATORS,

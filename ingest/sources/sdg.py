@@ -90,7 +90,8 @@ def _complaint(page: object) -> str:
         for key in ("message", "Message", "title", "error"):
             if page.get(key):
                 return " ".join(str(page[key]).split())
-        return f"keys {', '.join(sorted(map(str, page))) or 'none'}"
+        keys = " ".join(", ".join(sorted(map(str, page))).split())  # a key may hold newlines
+        return f"keys {keys[:200] or 'none'}"
     return f"a JSON {type(page).__name__}"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import zipfile
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ def _envelope(page: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if isinstance(page, list) and len(page) == 1 and isinstance(page[0], dict):
         messages = page[0].get("message") or [{}]
         first = messages[0] if isinstance(messages, list) and messages else {}
+        first = first if isinstance(first, dict) else {}
         code, key, text = (str(first.get(k, "")).strip() for k in ("id", "key", "value"))
         raise ParseError(
             f"World Bank API error {code} ({key}): {text}"
@@ -107,9 +109,12 @@ def _iso_date(text: object) -> date | None:
 def _number(text: object) -> float:
     if isinstance(text, bool):
         raise ValueError("a boolean is not a number")
-    if isinstance(text, int | float):
-        return float(text)
-    return float(str(text).strip().replace(",", ""))
+    value = (
+        float(text) if isinstance(text, int | float) else float(str(text).strip().replace(",", ""))
+    )
+    if not math.isfinite(value):
+        raise ValueError(f"value {text!r} is not a finite number")
+    return value
 
 
 def _year(text: object) -> str:
@@ -132,7 +137,10 @@ def _parse_json(content: bytes) -> ParseResult:
         vintage = _iso_date(meta.get("lastupdated"))
         result.vintage = result.vintage or vintage
         for record in records:
-            seen.add((record.get("indicator") or {}).get("id"))
+            if not isinstance(record, dict):
+                result.problems.append(Problem("not a JSON object", None, {"record": repr(record)}))
+                continue
+            seen.add(_obj(record.get("indicator")).get("id"))
             _json_record(record, vintage, result)
     _require_indicator(seen)
     return result
@@ -145,13 +153,18 @@ def _require_indicator(seen: set[object]) -> None:
         raise ParseError(f"the payload holds {found}, not {INDICATOR}")
 
 
+def _obj(value: object) -> dict[str, Any]:
+    """Return a nested JSON object, or an empty one when the API sent something else."""
+    return value if isinstance(value, dict) else {}
+
+
 def _json_record(record: dict[str, Any], vintage: date | None, result: ParseResult) -> None:
     """Add one API record to the result: a row, a problem, or nothing for a null value."""
     if record.get("value") is None:
         return  # the API lists every year slot; null means not published, not zero
-    country = record.get("country") or {}
+    country = _obj(record.get("country"))
     region = str(record.get("countryiso3code") or country.get("id") or "").strip()
-    indicator = (record.get("indicator") or {}).get("id")
+    indicator = _obj(record.get("indicator")).get("id")
     try:
         if indicator != INDICATOR:
             raise ValueError(f"indicator {indicator!r} is not {INDICATOR}")
@@ -216,13 +229,22 @@ def _csv_cell(
 
 
 def _parse_zip(content: bytes, filename: str | None) -> ParseResult:
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        names = [n for n in archive.namelist() if n.rsplit("/", 1)[-1].upper().startswith("API_")]
-        csvs = [n for n in names if n.lower().endswith(".csv")]
-        if not csvs:
-            listed = ", ".join(archive.namelist()) or "nothing"
-            raise ParseError(f"{filename or 'the ZIP'} holds no API_*.csv (it holds {listed})")
-        return _parse_csv(archive.read(csvs[0]).decode("utf-8-sig"))
+    name = filename or "the ZIP"
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            names = [
+                n for n in archive.namelist() if n.rsplit("/", 1)[-1].upper().startswith("API_")
+            ]
+            csvs = [n for n in names if n.lower().endswith(".csv")]
+            if not csvs:
+                listed = ", ".join(archive.namelist()) or "nothing"
+                raise ParseError(f"{name} holds no API_*.csv (it holds {listed})")
+            text = archive.read(csvs[0]).decode("utf-8-sig")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ParseError(f"{name} is not a readable ZIP: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"{name}: the CSV inside is not UTF-8 text: {exc.reason}") from exc
+    return _parse_csv(text)
 
 
 def parse(content: bytes, *, filename: str | None = None) -> ParseResult:

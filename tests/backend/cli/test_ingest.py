@@ -18,7 +18,8 @@ WB_CSV = "worldbank-wdi-homicide/API_VC.IHR.PSRC.P5_DS2_en_csv_v2_4355130.csv"
 API = r"^https://api\.worldbank\.org/v2/country/all/indicator/VC\.IHR\.PSRC\.P5\?"
 SUMMARY = re.compile(
     r"^worldbank_homicide: read (\d+), inserted (\d+), revised (\d+), unchanged (\d+), "
-    r"quarantined (\d+), dropped (\d+) aggregates \(run (\d+), \d+\.\d s\)$"
+    r"quarantined (\d+), dropped (\d+) aggregates(?:, same payload as run \d+: not parsed again)?"
+    r" \(run (\d+), \d+\.\d s\)$"
 )
 
 
@@ -61,6 +62,11 @@ def test_run_the_real_csv_then_again_reports_everything_unchanged(tocsin, shared
     assert second.exit_code == 0, second.output
     again = SUMMARY.match(second.stdout.strip()).groups()
     assert tuple(map(int, again)) == (3888, 0, 0, inserted, 0, dropped, 2)
+    assert "same payload as run 1: not parsed again" in second.stdout
+    forced = tocsin("run", "worldbank_homicide", "--file", path, "--force")
+    forced_counts = tuple(map(int, SUMMARY.match(forced.stdout.strip()).groups()))
+    assert forced_counts == (3888, 0, 0, inserted, 0, dropped, 3)
+    assert "not parsed again" not in forced.stdout
 
 
 def test_a_dry_run_says_so_and_keeps_nothing(tocsin, shared):
@@ -121,3 +127,17 @@ def test_probe_ingests_a_live_source_that_answers(tocsin):
     result = tocsin("probe")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("worldbank_homicide: read 1, inserted 1")
+
+
+def test_list_shows_every_source_of_the_issue(tocsin):
+    flat = " ".join(tocsin("list").output.split())
+    for source in ("unodc_seizures", "unsc_meetings", "un_press", "gdelt_events", "csv_upload"):
+        assert source in flat
+
+
+def test_a_run_prints_only_its_summary_on_stdout_with_documents_counted(tocsin, shared):
+    path = shared.file("unsc/dhl-meeting-tables-html/scact2011_table_en.html")
+    result = tocsin("run", "unsc_meetings", "--file", str(path))
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.strip().splitlines()
+    assert re.match(r"^unsc_meetings: read \d+, inserted \d+, .*, documents \d+ \(new \d+", line)

@@ -78,7 +78,7 @@ def test_the_real_export_matches_an_independent_count(shared, export):
     }
     assert crime == {place: counts[0] for place, counts in expected.items()}
     assert scale == pytest.approx({place: counts[1] for place, counts in expected.items()})
-    assert len(result.rows) == 204 and sum(crime.values()) == 133
+    assert len(result.rows) == 3 * 102 and sum(crime.values()) == 133  # 102 country-days
     assert result.excluded == {
         "same article, place, day and event code": 907,
         "SQLDATE is not the day the slot covers": 57,
@@ -128,7 +128,7 @@ def test_bad_lines_are_problems_and_the_rest_counts(export):
         (1, "GoldsteinScale 'strong' does not read"),
         (2112, f"line has {lines[5][:120].count(chr(9)) + 1} columns, expected 61"),
     ]
-    assert len(result.rows) == 204
+    assert len(result.rows) == 3 * 102
 
 
 def test_an_unknown_place_code_is_passed_on_for_the_job_to_quarantine(export):
@@ -233,4 +233,4 @@ def test_fetch_refuses_a_slot_whose_md5_is_not_the_published_one(export):
 def test_the_source_declares_its_contract():
     assert SOURCE.id == "gdelt_events" and all(code in BY_CODE for code in SOURCE.indicators)
     assert len(Registry([SOURCE])) == 1  # the registry's start-up checks pass
-    assert SOURCE.indicators == ("gdelt_crime_events", "gdelt_goldstein_mean")
+    assert SOURCE.indicators == ("gdelt_crime_events", "gdelt_goldstein_mean", "gdelt_tone_mean")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
@@ -118,3 +119,15 @@ def test_make_trigger_refuses_nonsense(schedule):
 )
 def test_sniff(content, kind):
     assert sniff(content) == kind
+
+
+@pytest.mark.parametrize(
+    ("crontab", "expected_weekday"),
+    [("30 4 * * 1", 0), ("30 4 * * 0", 6), ("30 4 * * 7", 6), ("0 6 * * 4", 3), ("0 0 * * 1-5", 0)],
+)
+def test_cron_weekdays_mean_what_cron_means(crontab, expected_weekday):
+    """Cron's 1 is Monday; APScheduler 3 alone would read it as Tuesday."""
+    trigger = make_trigger(crontab)
+    start = datetime(2026, 11, 22, tzinfo=UTC)  # a Sunday
+    fire = trigger.get_next_fire_time(None, start + timedelta(seconds=1))
+    assert fire.weekday() == expected_weekday
