@@ -149,6 +149,10 @@ def _load(text: str, filename: str) -> _Loaded:
         rule_lines.extend(
             _line_of(("groups", g, "rules", r), parsed.lines) for r in range(len(group.rules))
         )
+        rule_lines.extend(
+            _line_of(("groups", g, "composites", c), parsed.lines)
+            for c in range(len(group.composites))
+        )
     if messages:
         raise RuleFileError(messages)
     return _Loaded(filename, rule_file, tuple(rule_lines))
@@ -158,15 +162,18 @@ def _duplicates(loaded: list[_Loaded]) -> tuple[dict[str, str], list[str]]:
     origins: dict[str, str] = {}
     messages: list[str] = []
     for item in loaded:
-        rules = [rule for group in item.rule_file.groups for rule in group.rules]
-        for rule, line in zip(rules, item.rule_lines, strict=True):
+        groups = item.rule_file.groups
+        names = [
+            n for g in groups for n in (*(r.name for r in g.rules), *(c.name for c in g.composites))
+        ]
+        for name, line in zip(names, item.rule_lines, strict=True):
             where = f"{item.filename}:{line}"
-            if rule.name in origins:
+            if name in origins:
                 messages.append(
-                    f"{where}: rule name {rule.name!r} is already defined at {origins[rule.name]}"
+                    f"{where}: rule name {name!r} is already defined at {origins[name]}"
                 )
             else:
-                origins[rule.name] = where
+                origins[name] = where
     return origins, messages
 
 

@@ -2,8 +2,9 @@
 
 A rule file holds ``groups``; each group holds ``rules``; each rule names an indicator,
 a registered operator and that operator's parameters (validated by the operator's own
-params model). ``severity`` is one level for now; graded levels (a list of thresholds,
-each with its severity) can be added as a new optional field without breaking files.
+params model). ``severity`` is the base level; ``levels`` add graded severities, each the
+same operator with some parameters changed. Debouncing options (``for``,
+``keep_firing_for``, ``recover_below``, ``cooldown``) are applied in ``rules.options``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SerializeAsAny,
@@ -66,6 +69,51 @@ class Annotations(_Strict):
     description: str = Field(default="", description="Longer notes for analysts; plain text.")
 
 
+def _check_operator(name: str) -> str:
+    if name not in OPERATORS:
+        close = difflib.get_close_matches(name, list(OPERATORS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ValueError(f"unknown operator {name!r}; {hint}known: {', '.join(sorted(OPERATORS))}")
+    return name
+
+
+def _check_params(raw: Any, info: ValidationInfo) -> Any:
+    spec = OPERATORS.get(info.data.get("operator", ""))
+    if spec is None:
+        return OperatorParams()  # the operator error is reported on its own
+    if isinstance(raw, spec.params_model):
+        return raw
+    # A ValidationError raised here keeps its locations under "params".
+    return spec.params_model.model_validate({} if raw is None else raw)
+
+
+def _check_summary(annotations: Annotations, fields: dict[str, Any]) -> Annotations:
+    problem = check_template(annotations.summary, fields)
+    if problem:
+        # Raised as a ValidationError so the location reaches annotations.summary.
+        error = InitErrorDetails(
+            type=PydanticCustomError("summary_template", problem),
+            loc=("summary",),
+            input=annotations.summary,
+        )
+        raise ValidationError.from_exception_data("Annotations", [error])
+    return annotations
+
+
+OperatorName = Annotated[str, AfterValidator(_check_operator)]
+# Validated by the params model of the operator named just before it.
+Params = Annotated[SerializeAsAny[OperatorParams], BeforeValidator(_check_params)]
+
+
+class Level(_Strict):
+    """A graded severity: the rule's operator with some parameters changed."""
+
+    severity: Severity
+    params: dict[NonEmpty, Any] = Field(
+        default_factory=dict, description="Parameters that differ from the rule's own."
+    )
+
+
 class Rule(_Strict):
     """One alert rule: an operator applied to one indicator."""
 
@@ -75,37 +123,56 @@ class Rule(_Strict):
 
     name: RuleName
     indicator: IndicatorCode
-    operator: str
-    params: SerializeAsAny[OperatorParams] = Field(
-        default_factory=OperatorParams, validate_default=True
-    )
+    operator: OperatorName
+    params: Params = Field(default_factory=OperatorParams, validate_default=True)
     severity: Severity
     for_: int = Field(default=0, alias="for", ge=0, le=10_000, description="Pending periods.")
+    levels: tuple[Level, ...] = Field(
+        default=(),
+        description="Further severities, each the operator with changed parameters; the "
+        "highest level whose condition holds wins (SIGNALS.md M1/M2).",
+    )
+    keep_firing_for: int = Field(
+        default=0, ge=0, le=10_000, description="Periods an alert keeps firing after it clears."
+    )
+    recover_below: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="Hysteresis: once firing, the alert holds until the value drops below "
+        "this (a missing value also ends it).",
+    )
+    cooldown: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description="Periods after an alert during which the same rule and region raise no "
+        "new alert of the same or lower severity; a higher severity escalates (M6).",
+    )
     scope: Scope = Scope()
     labels: dict[NonEmpty, str] = Field(default_factory=dict)
     annotations: Annotations
 
-    @field_validator("operator")
+    @field_validator("levels")
     @classmethod
-    def _known_operator(cls, name: str) -> str:
-        if name not in OPERATORS:
-            close = difflib.get_close_matches(name, list(OPERATORS), n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise ValueError(
-                f"unknown operator {name!r}; {hint}known: {', '.join(sorted(OPERATORS))}"
-            )
-        return name
-
-    @field_validator("params", mode="before")
-    @classmethod
-    def _operator_params(cls, raw: Any, info: ValidationInfo) -> Any:
+    def _level_params(cls, levels: tuple[Level, ...], info: ValidationInfo) -> tuple[Level, ...]:
         spec = OPERATORS.get(info.data.get("operator", ""))
-        if spec is None:
-            return OperatorParams()  # the operator error is reported on its own
-        if isinstance(raw, spec.params_model):
-            return raw
-        # A ValidationError raised here keeps its locations under "params".
-        return spec.params_model.model_validate({} if raw is None else raw)
+        params = info.data.get("params")
+        if spec is None or not isinstance(params, spec.params_model):
+            return levels
+        for level in levels:
+            # Raises a ValueError naming the bad parameter; reported under levels.
+            spec.params_model.model_validate({**params.model_dump(), **level.params})
+        return levels
+
+    def level_params(self) -> list[tuple[Severity, OperatorParams]]:
+        """Return (severity, params) for the rule itself and each level, in that order."""
+        spec = OPERATORS[self.operator]
+        base = self.params.model_dump()
+        extra = [
+            (level.severity, spec.params_model.model_validate({**base, **level.params}))
+            for level in self.levels
+        ]
+        return [(self.severity, self.params), *extra]
 
     @field_validator("annotations")
     @classmethod
@@ -114,17 +181,7 @@ class Rule(_Strict):
         params = info.data.get("params")
         if spec is None or not isinstance(params, spec.params_model):
             return annotations
-        fields = template_fields(params.template_fields(), spec.extras)
-        problem = check_template(annotations.summary, fields)
-        if problem:
-            # Raised as a ValidationError so the location reaches annotations.summary.
-            error = InitErrorDetails(
-                type=PydanticCustomError("summary_template", problem),
-                loc=("summary",),
-                input=annotations.summary,
-            )
-            raise ValidationError.from_exception_data("Annotations", [error])
-        return annotations
+        return _check_summary(annotations, template_fields(params.template_fields(), spec.extras))
 
     @property
     def sentence(self) -> str:
@@ -132,11 +189,83 @@ class Rule(_Strict):
         return OPERATORS[self.operator].describe(self.params)
 
 
+MissingPolicy = Literal["false", "true", "unknown", "suppress"]
+Cadence = Literal["year", "quarter", "month", "week", "day"]
+
+
+class Clause(_Strict):
+    """One condition of a composite: an operator on an indicator, held within a window."""
+
+    indicator: IndicatorCode
+    operator: OperatorName
+    params: Params = Field(default_factory=OperatorParams, validate_default=True)
+    within: int = Field(
+        default=1,
+        ge=1,
+        le=100_000,
+        description="The clause holds if its condition held in any of the last N periods "
+        "of its own cadence (4 on a quarterly indicator = within the last 4 quarters).",
+    )
+    negate: bool = Field(default=False, description="Holds when the condition did NOT hold.")
+    missing: MissingPolicy = Field(
+        default="unknown",
+        description="When no value is known within the window: the clause is false, true, "
+        "unknown (the composite alerts only if the others decide it), or suppress (no alert).",
+    )
+
+
+class Composite(_Strict):
+    """An alert on `all` or `any` of clauses over indicators of different cadences."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True
+    )
+
+    name: RuleName
+    all_: tuple[Clause, ...] = Field(default=(), alias="all")
+    any_: tuple[Clause, ...] = Field(default=(), alias="any")
+    cadence: Cadence | None = Field(
+        default=None,
+        description="Cadence of the composite's periods. Default: the coarsest clause "
+        "cadence; each clause is read at the last of its periods inside each such period.",
+    )
+    severity: Severity
+    for_: int = Field(default=0, alias="for", ge=0, le=10_000, description="Pending periods.")
+    scope: Scope = Scope()
+    labels: dict[NonEmpty, str] = Field(default_factory=dict)
+    annotations: Annotations
+
+    @field_validator("annotations")
+    @classmethod
+    def _summary_renders(cls, annotations: Annotations, info: ValidationInfo) -> Annotations:
+        all_, any_ = info.data.get("all_", ()), info.data.get("any_", ())
+        if bool(all_) == bool(any_):
+            raise ValueError("a composite needs exactly one of `all` or `any`, with clauses")
+        fields = template_fields({"clauses": "X"}, ())
+        return _check_summary(annotations, fields)
+
+    @property
+    def mode(self) -> Literal["all", "any"]:
+        """Return how the clauses combine."""
+        return "all" if self.all_ else "any"
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        """Return the clauses."""
+        return self.all_ or self.any_
+
+    @property
+    def indicator(self) -> str:
+        """Return the first clause's indicator, which alerts report."""
+        return self.clauses[0].indicator
+
+
 class RuleGroup(_Strict):
     """A named group of rules, as in Prometheus rule files."""
 
     name: NonEmpty
     rules: tuple[Rule, ...] = ()
+    composites: tuple[Composite, ...] = ()
 
 
 class RuleFile(_Strict):
@@ -154,15 +283,21 @@ class RuleSet:
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
-        for rule in self.rules:
-            if rule.name in seen:
-                raise ValueError(f"rule name {rule.name!r} is defined more than once")
-            seen.add(rule.name)
+        names = [r.name for r in self.rules] + [c.name for c in self.composites]
+        for name in names:
+            if name in seen:
+                raise ValueError(f"rule name {name!r} is defined more than once")
+            seen.add(name)
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         """Return every rule, in file and group order."""
         return tuple(rule for group in self.groups for rule in group.rules)
+
+    @property
+    def composites(self) -> tuple[Composite, ...]:
+        """Return every composite, in file and group order."""
+        return tuple(item for group in self.groups for item in group.composites)
 
     def __iter__(self) -> Iterator[Rule]:
         """Iterate over the rules."""

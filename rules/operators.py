@@ -58,6 +58,8 @@ class EvalContext:
     regions: Sequence[str]
     periods: Sequence[str]
     now: str | None = None
+    # M49 metadata indexed by ISO3 (region, subregion, intermediate), for peer operators.
+    region_meta: Any = field(default=None, compare=False)
 
 
 P = TypeVar("P", bound=OperatorParams)
@@ -74,6 +76,10 @@ class OperatorSpec(Generic[P]):
     extras: tuple[str, ...] = ()
     doc: str = ""
     example: Mapping[str, Any] = field(default_factory=dict)  # valid params, for docs
+    # Compares each region with other regions: one-series evaluate() refuses it.
+    needs_peers: bool = False
+    # Looks at the clock (periods up to now): one-series evaluate() needs now=.
+    needs_now: bool = False
 
     def describe(self, params: OperatorParams) -> str:
         """Return the operator's sentence filled in with these parameters."""
@@ -101,6 +107,17 @@ def register(spec: OperatorSpec[P]) -> OperatorSpec[P]:
         raise ValueError(f"operator {spec.name!r} is already registered")
     _REGISTRY[spec.name] = spec
     return spec
+
+
+def check_history(min_history: int | None, periods: int) -> None:
+    """Raise ValueError when a history requirement does not fit its window."""
+    if min_history is not None and min_history > periods:
+        raise ValueError(f"min_history ({min_history}) cannot exceed periods ({periods})")
+
+
+def resolve_history(min_history: int | None, periods: int) -> int:
+    """Return the known periods required: min_history, or half the window rounded up."""
+    return min_history if min_history is not None else math.ceil(periods / 2)
 
 
 # --- highest_in_n --------------------------------------------------------------------
@@ -134,18 +151,13 @@ class HighestInNParams(OperatorParams):
 
     @model_validator(mode="after")
     def _history_fits_window(self) -> HighestInNParams:
-        if self.min_history is not None and self.min_history > self.periods:
-            raise ValueError(
-                f"min_history ({self.min_history}) cannot exceed periods ({self.periods})"
-            )
+        check_history(self.min_history, self.periods)
         return self
 
     @property
     def required_history(self) -> int:
         """Return the effective minimum number of known previous periods."""
-        if self.min_history is not None:
-            return self.min_history
-        return math.ceil(self.periods / 2)
+        return resolve_history(self.min_history, self.periods)
 
     def template_fields(self) -> dict[str, Any]:
         """Return the parameters, with min_history resolved to its effective value."""

@@ -86,3 +86,38 @@ def run_length(condition: BoolMatrix) -> IntMatrix:
     resets = np.maximum.accumulate(np.where(condition, 0, totals), axis=1)
     result: IntMatrix = totals - resets
     return result
+
+
+def shift(values: FloatMatrix, k: int = 1) -> FloatMatrix:
+    """Return the matrix moved k periods later (the value of k periods before), NaN-padded."""
+    out = np.full(values.shape, np.nan)
+    if k < values.shape[1]:
+        out[:, k:] = values[:, : values.shape[1] - k]
+    return out
+
+
+def prior_windows(values: FloatMatrix, n: int) -> FloatMatrix:
+    """Return a (regions x periods x n) view of the n periods before each period."""
+    _check_window(n)
+    padded = np.concatenate([np.full((values.shape[0], n), np.nan), values[:, :-1]], axis=1)
+    if values.shape[1] == 0:
+        return np.empty((values.shape[0], 0, n))
+    view: FloatMatrix = np.lib.stride_tricks.sliding_window_view(padded, n, axis=1)
+    return view[:, : values.shape[1]]
+
+
+def trailing_windows(values: FloatMatrix, n: int) -> FloatMatrix:
+    """Return a (regions x periods x n) view of the n periods ending at each period."""
+    _check_window(n)
+    padded = np.concatenate([np.full((values.shape[0], n - 1), np.nan), values], axis=1)
+    view: FloatMatrix = np.lib.stride_tricks.sliding_window_view(padded, n, axis=1)
+    return view
+
+
+def periods_since_value(values: FloatMatrix) -> FloatMatrix:
+    """Return how many periods have passed since the last known value (0 when known)."""
+    cols = values.shape[1]
+    index = np.where(~np.isnan(values), np.arange(cols, dtype=np.float64), np.nan)
+    last = np.fmax.accumulate(index, axis=1) if cols else index
+    result: FloatMatrix = np.arange(cols, dtype=np.float64) - last
+    return result

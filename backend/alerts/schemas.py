@@ -161,3 +161,108 @@ class AlertQuery(BaseModel):
     )
     page: int = Field(default=1, ge=1, le=1_000_000, description="Page (1-based)", examples=[1])
     page_size: int = Field(default=50, ge=1, le=500, description="Items per page", examples=[50])
+
+
+# --- Triage writes -------------------------------------------------------------------------
+
+# The users domain's username shape (its schemas import this module, so it is not imported).
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_.\-]{1,63}$"
+    ),
+]
+FeedbackLabel = Literal["useful", "false_alarm", "already_known", "too_late"]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+BulkActionName = Literal["acknowledge", "escalate", "dismiss", "assign", "label"]
+
+
+class TriageRequest(BaseModel):
+    """An optional note kept with a triage change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Note | None = Field(
+        default=None, description="Why (kept with the transition)", examples=["Seen in press"]
+    )
+
+
+class AssignRequest(TriageRequest):
+    """Who should work on the alert."""
+
+    assignee: Username | None = Field(
+        description="Username of an active user, or null to unassign", examples=["analyst1"]
+    )
+
+
+class CommentCreate(BaseModel):
+    """A comment to add to an alert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)
+    ] = Field(description="Text", examples=["Matches press reports of gang conflict."])
+
+
+class LabelCreate(BaseModel):
+    """A feedback label for the rule scorecards."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: FeedbackLabel = Field(
+        description="useful, false_alarm, already_known or too_late", examples=["useful"]
+    )
+
+
+class BulkRequest(BaseModel):
+    """One action applied to many alerts (the inbox's select-many)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=1, max_length=500, description="Alert ids", examples=[[412, 413]]
+    )
+    action: BulkActionName = Field(description="What to do to each", examples=["acknowledge"])
+    note: Note | None = Field(default=None, description="Note for triage and assign")
+    assignee: Username | None = Field(
+        default=None, description="For assign: username, or null to unassign"
+    )
+    label: FeedbackLabel | None = Field(default=None, description="For label: the label")
+
+
+class BulkItemRead(BaseModel):
+    """What the action came to for one alert."""
+
+    id: int = Field(description="Alert id", examples=[412])
+    status: int = Field(description="200 done, 404 no such alert, 409 not allowed now")
+    detail: str | None = Field(default=None, description="Why not, when it was refused")
+
+
+class BulkRead(BaseModel):
+    """The outcome of a bulk action, alert by alert."""
+
+    done: int = Field(description="Alerts changed", examples=[2])
+    refused: int = Field(description="Alerts left as they were", examples=[0])
+    items: list[BulkItemRead] = Field(description="One entry per requested id, in order")
+
+
+class AlertHistoryItem(BaseModel):
+    """One entry of an alert's timeline: a transition, a comment or a feedback label."""
+
+    kind: Literal["transition", "comment", "label"] = Field(description="What happened")
+    at: UtcDateTime = Field(description="When (UTC)", examples=["2024-07-01T09:30:00Z"])
+    actor: str = Field(description="Who: a username or system:rules", examples=["analyst1"])
+    field: str | None = Field(default=None, description="Transition: state, triage or assignee")
+    from_value: str | None = Field(default=None, description="Transition: value before")
+    to_value: str | None = Field(default=None, description="Transition: value after")
+    note: str | None = Field(default=None, description="Transition: why, when given")
+    body: str | None = Field(default=None, description="Comment: the text")
+    label: str | None = Field(default=None, description="Label: the feedback label")
+
+
+class AlertHistory(BaseModel):
+    """An alert's whole timeline, oldest first."""
+
+    alert_id: int = Field(description="Alert id", examples=[412])
+    items: list[AlertHistoryItem] = Field(description="Transitions, comments and labels")

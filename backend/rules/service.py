@@ -329,3 +329,52 @@ def backtest(
 def _within(period: str, start: int | None, end: int | None) -> bool:
     year = int(period[:4])
     return (start is None or year >= start) and (end is None or year <= end)
+
+
+def parse_definition(text: str, group: str, label: str) -> Rule:
+    """Parse a stored definition back into its rule (raises rules.RuleFileError)."""
+    return _parse_definition(text, group, label)
+
+
+def evaluate_rules(
+    *, session: Session, names: Collection[str], detected_at: datetime | None = None
+) -> EvaluationSummary:
+    """Evaluate the named active rules over the whole database and apply their alerts.
+
+    Used after a rule gets a new version: its alerts then speak for that version, and its
+    open alerts the new version no longer raises are resolved.
+    """
+    selected = [a for a in active_rules(session=session) if a.rule.name in names]
+    if not selected:
+        return EvaluationSummary()
+    panel = load_panel(session=session, indicator_codes={a.rule.indicator for a in selected})
+    candidates = rule_core.backtest(
+        [a.rule for a in selected], panel, region_meta=region_meta(session=session)
+    )
+    scope = EvaluatedScope(rules=frozenset(a.rule.name for a in selected))
+    refs = {a.rule.name: a.ref for a in selected}
+    history = _history(candidates, panel)
+    at = detected_at or utcnow()
+    totals = _apply_by_kind(session, candidates, _demo_cells(panel), history, refs, scope, at)
+    return EvaluationSummary(len(selected), len(panel), len(candidates), totals)
+
+
+def backtest_pair(
+    *, session: Session, saved: Rule, proposed: Rule, start: int | None = None,
+    end: int | None = None,
+) -> tuple[list[AlertCandidate], list[AlertCandidate]]:  # fmt: skip
+    """Backtest a saved rule and a proposed edit of it over one panel, each in period order."""
+    panel = load_panel(session=session, indicator_codes={saved.indicator, proposed.indicator})
+    meta = region_meta(session=session)
+    saved_found = rule_core.backtest([saved], panel, region_meta=meta)
+    proposed_found = rule_core.backtest([proposed], panel, region_meta=meta)
+    return _in_order(saved_found, start, end), _in_order(proposed_found, start, end)
+
+
+def _in_order(
+    found: Iterable[AlertCandidate], start: int | None, end: int | None
+) -> list[AlertCandidate]:
+    return sorted(
+        (c for c in found if _within(c.period, start, end)),
+        key=lambda c: (period_start(c.period), c.region, c.rule),
+    )

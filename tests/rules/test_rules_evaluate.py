@@ -71,25 +71,88 @@ rule_st = st.one_of(
         st.sampled_from(["threshold_above", "threshold_below"]),
         st.floats(0, 60),
     ),
+    st.builds(
+        lambda t: {"operator": "crossing_above", "params": {"threshold": t}}, st.floats(0, 60)
+    ),
+    st.builds(
+        lambda op, p, c, d, f, b: {
+            "operator": op,
+            "params": {"min_change": c, "direction": d, "floor": f, "min_baseline": b}
+            | ({"periods": p} if op == "change_vs_rolling_mean" else {}),
+        },
+        st.sampled_from(["change_vs_previous", "change_vs_rolling_mean"]),
+        st.integers(1, 5),
+        st.sampled_from([0.1, 0.5]),
+        st.sampled_from(["up", "down"]),
+        st.sampled_from([0.0, 5.0]),
+        st.sampled_from([0.0, 2.0]),
+    ),
+    st.builds(
+        lambda p, z, m: {
+            "operator": "robust_anomaly",
+            "params": {"periods": p, "min_score": z, "min_spread": m},
+        },
+        st.integers(1, 6),
+        st.sampled_from([1.0, 3.5]),
+        st.sampled_from([0.0, 1.0]),
+    ),
+    st.builds(
+        lambda p, k, s, r: {
+            "operator": "trend_slope",
+            "params": {"periods": p, "min_points": min(k, p), "min_slope": s, "relative": r},
+        },
+        st.integers(2, 6),
+        st.integers(2, 6),
+        st.sampled_from([-1.0, 0.05, 1.0]),
+        st.booleans(),
+    ),
+    st.builds(
+        lambda p, a: {"operator": "poisson_exceedance", "params": {"periods": p, "alpha": a}},
+        st.integers(1, 6),
+        st.sampled_from([0.01, 0.2]),
+    ),
+    st.builds(
+        lambda n, m, v: {
+            "operator": "emergence",
+            "params": {"absent_periods": n, "missing": m, "min_value": v},
+        },
+        st.integers(1, 4),
+        st.sampled_from(["absent", "unknown"]),
+        st.sampled_from([0.0, 10.0]),
+    ),
+    st.builds(lambda a: {"operator": "staleness", "params": {"max_age": a}}, st.integers(1, 4)),
+)
+# Rule options on top: graded levels are tested separately (they need valid overrides).
+options_st = st.fixed_dictionaries(
+    {},
+    optional={
+        "keep_firing_for": st.integers(0, 3),
+        "recover_below": st.sampled_from([5.0, 20.0]),
+        "cooldown": st.integers(0, 4),
+    },
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["AAA", "BBB", "CCC", "DDD"]), region_series, min_size=1, max_size=4
     ),
     rule_st,
+    options_st,
     st.integers(0, 3),
-    st.one_of(st.none(), st.integers(1990, 2012).map(str)),
+    st.one_of(st.none(), st.integers(1990, 2014).map(str)),
 )
 def test_evaluate_equals_backtest(
     panel_data: dict[str, dict[str, float | None]],
     rule_data: dict[str, Any],
+    options: dict[str, Any],
     pending: int,
     now: str | None,
 ) -> None:
-    rule = make_rule(**rule_data, **{"for": pending})
+    rule = make_rule(**rule_data, **options, **{"for": pending})
+    if rule.operator == "staleness" and now is None:
+        now = "2014"  # the clock-reading operator is streamed with its evaluation time
     series = {
         region: {p: math.nan if v is None else v for p, v in values.items()}
         for region, values in panel_data.items()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rules import RuleFileError, RuleSet, load_rule_files, load_rules_text
+from rules import OPERATORS, RuleFileError, RuleSet, load_rule_files, load_rules_text
 from rules.operators import HighestInNParams
 
 GOOD = """\
@@ -55,7 +55,7 @@ def test_good_file_loads() -> None:
             "operator: highest_in_n",
             "operator: highest_of",
             f"bad.yaml:6: {RULE}: operator: unknown operator 'highest_of'; did you mean "
-            "'highest_in_n'? known: highest_in_n, threshold_above, threshold_below",
+            f"'highest_in_n'? known: {', '.join(sorted(OPERATORS))}",
             id="unknown-operator",
         ),
         pytest.param(

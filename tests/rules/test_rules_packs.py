@@ -23,9 +23,20 @@ def test_unknown_or_unsafe_pack_names_are_refused(name: str) -> None:
 def test_every_pack_loads_and_every_rule_says_why(name: str) -> None:
     rules = load_rule_files([pack_path(name)])
     assert len(rules) > 0
-    for rule in rules:
+    for rule in (*rules, *rules.composites):
         assert len(rule.annotations.why) > 100, f"{rule.name}: explain why in annotations.why"
         assert rule.labels.get("theme"), f"{rule.name}: label a theme"
+
+
+def test_default_pack_covers_the_signal_families() -> None:
+    rules = load_rule_files([pack_path("default")])
+    operators = {rule.operator for rule in rules}
+    assert {"highest_in_n", "change_vs_rolling_mean", "emergence", "staleness"} <= operators
+    indicators = {c.indicator for composite in rules.composites for c in composite.clauses}
+    assert {"sc_meetings", "gdelt_crime_events"} <= indicators
+    assert len(rules.composites) >= 2
+    # GDELT only ever corroborates: no standalone rule reads it.
+    assert not any(rule.indicator.startswith("gdelt_") for rule in rules)
 
 
 def test_default_homicide_rule() -> None:

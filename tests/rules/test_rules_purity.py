@@ -13,7 +13,7 @@ RULES_DIR = Path(rules.__file__).resolve().parent
 MODULES = sorted(RULES_DIR.rglob("*.py"))
 ALLOWED = {
     "__future__", "collections", "dataclasses", "datetime", "difflib", "hashlib", "math",
-    "pathlib", "re", "string", "types", "typing",
+    "pathlib", "re", "string", "types", "typing", "warnings",
     "numpy", "pandas", "pydantic", "pydantic_core", "yaml",
     "rules",
 }  # fmt: skip

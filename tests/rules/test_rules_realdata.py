@@ -12,6 +12,9 @@ from rules import AlertCandidate, backtest, evaluate, load_rule_files, pack_path
 
 pytestmark = pytest.mark.realdata
 
+RECORD = "homicide_rate_highest_5y"
+JUMP = "homicide_rate_jump"
+
 WDI = "worldbank-wdi-homicide/API_VC.IHR.PSRC.P5_DS2_en_csv_v2_4355130.csv"
 M49 = "m49-country-codes/UNSD-m49-en.csv"
 
@@ -106,9 +109,14 @@ def world(shared_data: Callable[[str], Path]) -> tuple[pd.DataFrame, pd.DataFram
 
 
 @pytest.fixture(scope="module")
-def alerts(world: tuple[pd.DataFrame, pd.DataFrame]) -> list[AlertCandidate]:
+def pack_alerts(world: tuple[pd.DataFrame, pd.DataFrame]) -> list[AlertCandidate]:
     panel, meta = world
-    found = backtest(load_rule_files([pack_path("default")]), panel, region_meta=meta)
+    return backtest(load_rule_files([pack_path("default")]), panel, region_meta=meta)
+
+
+@pytest.fixture(scope="module")
+def alerts(pack_alerts: list[AlertCandidate]) -> list[AlertCandidate]:
+    found = [a for a in pack_alerts if a.rule == RECORD]
     by_region: dict[str, list[str]] = {}
     for alert in found:
         by_region.setdefault(alert.region, []).append(alert.period)
@@ -154,7 +162,7 @@ def test_streaming_equals_backtest_on_real_data(
     world: tuple[pd.DataFrame, pd.DataFrame], alerts: list[AlertCandidate]
 ) -> None:
     panel, meta = world
-    (rule,) = load_rule_files([pack_path("default")])
+    rule = load_rule_files([pack_path("default")]).get(RECORD)
     streamed = [
         alert
         for region, rows in panel.groupby("region")
@@ -163,6 +171,24 @@ def test_streaming_equals_backtest_on_real_data(
         )
     ]
     assert sorted(streamed, key=lambda a: (a.period, a.region, a.rule)) == alerts
+
+
+# The jump rule catches these at or before onset (HND a year early, TTO two).
+JUMP_ONSETS = {k: v for k, v in ONSETS.items() if k != "CRI"}
+
+
+@pytest.mark.parametrize(("region", "onset"), sorted(JUMP_ONSETS.items()))
+def test_jump_rule_flags_surges_by_onset(
+    pack_alerts: list[AlertCandidate], region: str, onset: str
+) -> None:
+    periods = [a.period for a in pack_alerts if a.rule == JUMP and a.region == region]
+    assert periods and min(p for p in periods if p >= str(int(onset) - 5)) <= onset
+
+
+def test_crime_rules_keep_stable_countries_quiet(pack_alerts: list[AlertCandidate]) -> None:
+    # Staleness is a data alert (a missing year in Switzerland is not crime).
+    crime = {a.region for a in pack_alerts if a.labels.get("theme") != "data_quality"}
+    assert sorted(crime & set(QUIET)) == []
 
 
 def test_missing_shared_data_skips_or_fails_on_ci(
