@@ -142,6 +142,39 @@ def alerts(
     return cast(AlertPage, _get(base_url, "/alerts", params, required=("items", "total")))
 
 
+def region(base_url: str, code: str) -> dict[str, Any]:
+    """Return one region with its M49 region and sub-region names."""
+    return _get(base_url, f"/regions/{code}", {}, required=("code", "name"))
+
+
+def series(base_url: str, *, region: str, indicator: str, vintages: bool = True) -> dict[str, Any]:
+    """Return one indicator's series for one region, every vintage by default."""
+    params = {"region": region, "indicator": indicator, "vintages": str(vintages).lower()}
+    return _get(base_url, "/observations", params, required=("items", "indicator"))
+
+
+def documents(base_url: str, *, region: str | None = None, page_size: int = 500) -> dict[str, Any]:
+    """Return one page of Security Council documents, newest first, tagged with the region."""
+    params = {"region": region, "page_size": page_size}
+    return _get(base_url, "/documents", params, required=("items", "total"))
+
+
+def sources(base_url: str) -> list[dict[str, Any]]:
+    """Return every source with its freshness, last run and next run."""
+    return cast(list[dict[str, Any]], _get(base_url, "/sources", {}, required=("items",))["items"])
+
+
+def source_runs(base_url: str, source_id: str, *, page_size: int = 12) -> dict[str, Any]:
+    """Return the newest runs of one source."""
+    params = {"page_size": page_size}
+    return _get(base_url, f"/sources/{source_id}/runs", params, required=("items", "total"))
+
+
+def coverage(base_url: str) -> dict[str, Any]:
+    """Return the countries x indicators coverage matrix in its compact form."""
+    return _get(base_url, "/coverage", {}, required=("regions", "indicators", "cells"))
+
+
 def _get(
     base_url: str, path: str, params: dict[str, Any], *, required: tuple[str, ...]
 ) -> dict[str, Any]:

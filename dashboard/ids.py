@@ -22,3 +22,20 @@ PERIODS = "overview-periods"
 MAP = "overview-map"
 MAP_MESSAGE = "overview-map-message"
 ALERT_LIST = "overview-alert-list"
+
+# Region page (dashboard/pages/region.py)
+REGION_CODE = "region-code"
+REGION_HEADER = "region-header"
+REGION_MESSAGE = "region-message"
+REGION_SERIES = "region-series"
+REGION_DOC_LINK = "region-doc-link"
+REGION_DOCUMENTS = "region-documents"
+REGION_SEIZURES = "region-seizures"
+REGION_GDELT = "region-gdelt"
+REGION_PROVENANCE = "region-provenance"
+
+# Sources page (dashboard/pages/sources.py)
+SOURCES_TICK = "sources-tick"
+SOURCES_LIST = "sources-list"
+COVERAGE = "sources-coverage"
+COVERAGE_MESSAGE = "sources-coverage-message"

@@ -25,7 +25,9 @@ def shell() -> html.Div:
     return html.Div(
         className="shell",
         children=[
-            dcc.Location(id=ids.URL, refresh=False),
+            # callback-nav: a callback that sets the pathname (the map's drill-down) moves
+            # to that page without a reload, as a link click does.
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
             dcc.Interval(id=ids.HEALTH_POLL, interval=HEALTH_POLL_MS),
             html.Header(
                 className="app-header",
@@ -57,6 +59,8 @@ def nav_links(pathname: str | None) -> list[dcc.Link]:
             className="nav-link active" if page["path"] == pathname else "nav-link",
         )
         for page in dash.page_registry.values()
+        # A page reached by drill-down (/region/<code>) has no link of its own.
+        if not page.get("path_template")
     ]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.pages import overview
+from dashboard.pages import overview, region, sources
 
 # Navigation follows this order; add new pages here.
-PAGES = (overview,)
+PAGES = (overview, region, sources)
 
 
 def register_pages(app: Dash, *, api_url: str) -> None:

@@ -20,6 +20,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import api_client, figures, ids
 from dashboard.figures import GRAPH_CONFIG, severity_colors
+from dashboard.pages import region
 
 DEFAULT_INDICATOR = "homicide_rate"
 SEVERITY_ORDER = ("critical", "warning", "info")
@@ -389,6 +390,17 @@ def register(app: Dash, *, api_url: str) -> None:
         index = position if dash.ctx.triggered_id == ids.PERIOD else None
         period = periods[index] if index is not None and 0 <= index < len(periods) else None
         return map_view(api_url, indicator=indicator, period=period, geometry=geometry).outputs()
+
+    @app.callback(
+        Output(ids.URL, "pathname", allow_duplicate=True),
+        Input(ids.MAP, "clickData"),
+        prevent_initial_call=True,
+    )
+    def _drill_down(click: dict[str, Any] | None) -> str:
+        href = region.region_href(click)
+        if href is None:
+            raise PreventUpdate
+        return href
 
     @app.callback(
         Output(ids.ALERT_LIST, "children"),
