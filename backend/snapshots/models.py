@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
+from backend.errors import Conflict
 
 
 class Snapshot(Base):
@@ -38,3 +39,9 @@ class SnapshotFile(Base):
     path: Mapped[str] = mapped_column(String(500))
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@event.listens_for(Snapshot, "before_update")
+def _refuse_update(_mapper: object, _connection: object, target: Snapshot) -> None:
+    """Refuse any change to a stored snapshot: it is frozen."""
+    raise Conflict(f"snapshot {target.id} is frozen and cannot be changed")

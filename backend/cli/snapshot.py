@@ -1,0 +1,89 @@
+"""``tocsin snapshot``: freeze a quarter and export it.
+
+``create`` prints the new snapshot's id on its last line (a contract scripts rely on).
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from backend.cli.common import console, context, fail
+from backend.db import transaction
+from backend.errors import DomainError
+from backend.exports.formats import ExportFormat
+from backend.snapshots import service
+from backend.snapshots.hashing import sha256_bytes
+
+app = typer.Typer(help="Quarterly snapshots: create and export.", no_args_is_help=True)
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """Open one transaction; turn domain and database errors into a one-line failure."""
+    try:
+        with transaction(context().sessions) as session:
+            yield session
+    except DomainError as exc:
+        fail(exc.detail)
+    except SQLAlchemyError as exc:
+        fail(f"database error ({type(exc).__name__}); is it reachable and upgraded?")
+
+
+@app.command()
+def create(
+    quarter: str = typer.Option(..., "--quarter", help="Quarter to freeze, e.g. 2023Q4"),
+    classification: str | None = typer.Option(
+        None, "--classification", help="Marking on exports (default: the setting)"
+    ),
+) -> None:
+    """Freeze a quarter; print the new snapshot's id on the last line."""
+    marking = classification or context().settings.snapshot_classification
+    with console.status(f"Freezing {quarter}..."), _transaction() as session:
+        snap = service.create_snapshot(
+            session, quarter=quarter, created_by=f"cli:{getpass.getuser()}",
+            classification=marking,
+        )  # fmt: skip
+        console.print(f"snapshot {snap.id} of {snap.quarter}, sha256 {snap.content_sha256}")
+        typer.echo(snap.id)
+
+
+@app.command()
+def export(
+    snapshot_id: int = typer.Argument(..., help="Snapshot id"),
+    fmt: ExportFormat = typer.Option(..., "--format", help="pdf, xlsx, csv (zipped) or zip"),
+    out: Path = typer.Option(..., "--out", help="File to write"),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Render figures"),
+) -> None:
+    """Export a snapshot to a file and record the file's sha256."""
+    from backend.exports.service import export_bytes  # plotly, reportlab: load only when used
+
+    with _transaction() as session:
+        snap = service.get_snapshot(session, snapshot_id=snapshot_id)
+        with console.status(f"Exporting snapshot {snapshot_id} as {fmt.value}..."):
+            data = export_bytes(snap, fmt, with_figures=figures)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        sha = sha256_bytes(data)
+        service.record_file(session, snapshot=snap, fmt=fmt.value, path=str(out), sha256=sha)
+    typer.echo(f"{out} {sha}")
+
+
+@app.command("list")
+def list_(quarter: str | None = typer.Option(None, "--quarter", help="Only this quarter")) -> None:
+    """List snapshots, newest first."""
+    with _transaction() as session:
+        rows = service.list_snapshots(session, quarter=quarter)
+        grid = Table("id", "quarter", "created", "by", "sha256")
+        for s in rows:
+            grid.add_row(str(s.id), s.quarter, s.created_at.isoformat()[:19], s.created_by,
+                         s.content_sha256[:16])  # fmt: skip
+    Console().print(grid)

@@ -1,0 +1,1 @@
+"""Exports of frozen snapshots: XLSX, zipped CSV, PDF brief and PNG figures."""
