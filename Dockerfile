@@ -7,6 +7,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     TOCSIN_DATA_DIR=/data
 
 WORKDIR /app
+# Chromium renders the snapshot brief's figures offline (kaleido drives it headless).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium \
+    && rm -rf /var/lib/apt/lists/*
+ENV BROWSER_PATH=/usr/bin/chromium
 RUN useradd --create-home --uid 10001 tocsin && mkdir -p /data && chown tocsin /data
 
 COPY pyproject.toml README.md ./

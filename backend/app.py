@@ -17,10 +17,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backend.alerts.routes import router as alerts_router
 from backend.config import Settings
 from backend.context import build_context
+from backend.documents.routes import router as documents_router
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
+from backend.logging_setup import configure_logging
 from backend.observations.routes import router as observations_router
+from backend.ops import install as install_ops
+from backend.ops import router as ops_router
 from backend.regions.routes import router as regions_router
+from backend.rules.routes import router as rules_router
+from backend.sources.routes import router as sources_router
 from backend.stream.routes import router as stream_router
 from backend.users.routes import router as users_router
 
@@ -34,6 +40,9 @@ TAGS = [
     {"name": "regions", "description": "Countries, areas and the UN M49 hierarchy."},
     {"name": "observations", "description": "Indicators, the heat map and series."},
     {"name": "alerts", "description": "Alerts raised by the rules, for the inbox."},
+    {"name": "documents", "description": "Security Council meetings and outcomes, tagged."},
+    {"name": "sources", "description": "Sources' freshness and runs, and data coverage."},
+    {"name": "rules", "description": "Alert rules: versions, validation, backtests, impact."},
     {"name": "stream", "description": "Server-sent events: alert transitions and ingest runs."},
     {"name": "auth", "description": "Sign in and out; who am I."},
     {"name": "users", "description": "Users and API tokens (administrators)."},
@@ -112,6 +121,7 @@ def _mount_docs(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API: context, routes under /api/v1, problem details, CORS, headers, docs."""
     context = build_context(settings)
+    configure_logging(context.settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -131,9 +141,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api = APIRouter(prefix=API_PREFIX)
     for router in (health_router, regions_router, observations_router, alerts_router):
         api.include_router(router)
+    api.include_router(documents_router)
+    api.include_router(sources_router)
+    api.include_router(rules_router)
     api.include_router(stream_router)
     api.include_router(users_router)
+    api.include_router(ops_router)
     app.include_router(api)
+    install_ops(app, data_dir=context.settings.data_dir)
     install_error_handlers(app)
     _mount_docs(app)
     app.add_middleware(SecurityHeaders)

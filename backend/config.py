@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +70,18 @@ class Settings(BaseSettings):
         True, description="Start scheduled ingests in `serve scheduler`"
     )
     log_level: str = Field("INFO", description="Python log level")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as readable text, or one JSON object per line"
+    )
+    snapshot_delay_days: int = Field(
+        15, ge=0, description="Days after a quarter ends before the scheduler snapshots it"
+    )
+    snapshot_enabled: bool = Field(
+        True, description="Create the previous quarter's snapshot in `serve scheduler`"
+    )
+    snapshot_classification: str = Field(
+        "UNCLASSIFIED", description="Classification marking printed on snapshot exports"
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from backend.cli import db, demo, ingest, rules, serve, users
+from backend.cli import db, demo, ingest, rules, serve, snapshot, users
 
 app = typer.Typer(
     name="tocsin",
@@ -18,6 +18,7 @@ app.add_typer(demo.app, name="demo")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(rules.app, name="rules")
 app.add_typer(serve.app, name="serve")
+app.add_typer(snapshot.app, name="snapshot")
 app.add_typer(users.app, name="users")
 
 

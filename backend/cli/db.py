@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from backend import migrate
-from backend.cli.common import console, context
+from backend.cli.common import console, context, fail
 from backend.db import transaction
 from backend.seed import seed_reference
 from backend.users.service import bootstrap_admin
@@ -59,3 +61,37 @@ def revision(
 ) -> None:
     """Autogenerate a migration from the models (developers; review it before committing)."""
     migrate.revision(context().settings.database_url, message)
+
+
+@app.command()
+def backup(path: Path = typer.Argument(..., help="File to write the backup to")) -> None:
+    """Write a consistent online backup (SQLite backup API, or pg_dump -Fc)."""
+    from backend.backup import BackupError
+    from backend.backup import backup as run_backup
+
+    url = context().settings.database_url
+    try:
+        done = run_backup(database_url=url, path=path)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(f"backed up to {done.path} ({done.bytes} bytes, revision {done.revision})")
+
+
+@app.command()
+def restore(
+    path: Path = typer.Argument(..., help="Backup file made by `tocsin db backup`"),
+    force: bool = typer.Option(False, "--force", help="Overwrite a database that holds data"),
+) -> None:
+    """Replace the database with a backup (stop the API and scheduler first)."""
+    from backend.backup import BackupError
+    from backend.backup import restore as run_restore
+
+    url = context().settings.database_url
+    try:
+        done = run_restore(database_url=url, path=path, force=force)
+    except BackupError as exc:
+        fail(str(exc))
+    typer.echo(
+        f"restored {done.path} (revision {done.revision}); "
+        "run `tocsin db upgrade` if this Tocsin is newer"
+    )
