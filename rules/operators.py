@@ -120,10 +120,36 @@ def resolve_history(min_history: int | None, periods: int) -> int:
     return min_history if min_history is not None else math.ceil(periods / 2)
 
 
+class WindowedParams(OperatorParams):
+    """Shared validation: a window of N periods and a history requirement within it."""
+
+    periods: int = Field(ge=1, le=1000, description="Length N of the look-back window.")
+    min_history: int | None = Field(
+        default=None,
+        ge=1,
+        description="How many of the N previous periods must have a value. Default: half "
+        "of N, rounded up.",
+    )
+
+    @model_validator(mode="after")
+    def _history_fits_window(self) -> Any:
+        check_history(self.min_history, self.periods)
+        return self
+
+    @property
+    def required_history(self) -> int:
+        """Return the effective minimum number of known previous periods."""
+        return resolve_history(self.min_history, self.periods)
+
+    def template_fields(self) -> dict[str, Any]:
+        """Return the parameters, with min_history resolved to its effective value."""
+        return {**self.model_dump(), "min_history": self.required_history}
+
+
 # --- highest_in_n --------------------------------------------------------------------
 
 
-class HighestInNParams(OperatorParams):
+class HighestInNParams(WindowedParams):
     """Parameters of ``highest_in_n``."""
 
     periods: int = Field(ge=1, le=1000, description="Length N of the look-back window.")
@@ -149,20 +175,10 @@ class HighestInNParams(OperatorParams):
         "statistics have gaps, and demanding all N years would silence much of the world.",
     )
 
-    @model_validator(mode="after")
-    def _history_fits_window(self) -> HighestInNParams:
-        check_history(self.min_history, self.periods)
-        return self
-
-    @property
-    def required_history(self) -> int:
-        """Return the effective minimum number of known previous periods."""
-        return resolve_history(self.min_history, self.periods)
-
     def template_fields(self) -> dict[str, Any]:
         """Return the parameters, with min_history resolved to its effective value."""
         rise = f" by more than {self.min_rise * 100:g}%" if self.min_rise else ""
-        return {**self.model_dump(), "min_history": self.required_history, "rise_clause": rise}
+        return {**super().template_fields(), "rise_clause": rise}
 
 
 def _highest_in_n(

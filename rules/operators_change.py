@@ -17,9 +17,8 @@ from rules.operators import (
     OperatorParams,
     OperatorResult,
     OperatorSpec,
-    check_history,
+    WindowedParams,
     register,
-    resolve_history,
 )
 from rules.windows import (
     FloatMatrix,
@@ -40,36 +39,6 @@ def _floor_field() -> Any:
         allow_inf_nan=False,
         description="Value floor: values below it never alert (keeps tiny rates quiet).",
     )
-
-
-def _history_field() -> Any:
-    return Field(
-        default=None,
-        ge=1,
-        description="How many of the N previous periods must have a value. Default: half "
-        "of N, rounded up.",
-    )
-
-
-class _Windowed(OperatorParams):
-    """Shared validation: a window of N periods and a history requirement within it."""
-
-    periods: int = Field(ge=1, le=1000, description="Length N of the look-back window.")
-    min_history: int | None = _history_field()
-
-    @model_validator(mode="after")
-    def _history_fits_window(self) -> Any:
-        check_history(self.min_history, self.periods)
-        return self
-
-    @property
-    def required_history(self) -> int:
-        """Return the effective minimum number of known previous periods."""
-        return resolve_history(self.min_history, self.periods)
-
-    def template_fields(self) -> dict[str, Any]:
-        """Return the parameters, with min_history resolved to its effective value."""
-        return {**self.model_dump(), "min_history": self.required_history}
 
 
 # --- crossing_above ----------------------------------------------------------------------
@@ -162,12 +131,12 @@ def _change_vs_previous(
     return _change_result(values, previous, params, ~np.isnan(previous))
 
 
-class ChangeVsMeanParams(_ChangeGuard, _Windowed):
+class ChangeVsMeanParams(_ChangeGuard, WindowedParams):
     """Parameters of ``change_vs_rolling_mean``."""
 
     def template_fields(self) -> dict[str, Any]:
         """Return the parameters, resolved history and the signed change clause."""
-        return {**_Windowed.template_fields(self), **self.change_fields()}
+        return {**WindowedParams.template_fields(self), **self.change_fields()}
 
 
 def _change_vs_rolling_mean(
@@ -216,7 +185,7 @@ register(
 # --- robust_anomaly --------------------------------------------------------------------
 
 
-class RobustAnomalyParams(_Windowed):
+class RobustAnomalyParams(WindowedParams):
     """Parameters of ``robust_anomaly``."""
 
     min_score: float = Field(

@@ -15,8 +15,14 @@ import numpy as np
 from pydantic import Field
 
 from rules.errors import PanelError
-from rules.operators import EvalContext, OperatorParams, OperatorResult, OperatorSpec, register
-from rules.operators_change import _Windowed
+from rules.operators import (
+    EvalContext,
+    OperatorParams,
+    OperatorResult,
+    OperatorSpec,
+    WindowedParams,
+    register,
+)
 from rules.windows import FloatMatrix, periods_since_value, prior_count, prior_mean, shift
 
 # Terms of the tail series; the ratio lambda / (x + k) < 1 makes it converge.
@@ -46,7 +52,7 @@ def _tail(x: int, lam: float) -> float:
     return min(1.0, math.exp(log_pmf + math.log(total)))
 
 
-class PoissonParams(_Windowed):
+class PoissonParams(WindowedParams):
     """Parameters of ``poisson_exceedance``."""
 
     alpha: float = Field(

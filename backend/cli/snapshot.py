@@ -6,36 +6,18 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from backend.cli.common import console, context, fail
-from backend.db import transaction
-from backend.errors import DomainError
+from backend.cli.common import cli_transaction, console, context
 from backend.exports.formats import ExportFormat
 from backend.snapshots import service
 from backend.snapshots.hashing import sha256_bytes
 
 app = typer.Typer(help="Quarterly snapshots: create and export.", no_args_is_help=True)
-
-
-@contextmanager
-def _transaction() -> Iterator[Session]:
-    """Open one transaction; turn domain and database errors into a one-line failure."""
-    try:
-        with transaction(context().sessions) as session:
-            yield session
-    except DomainError as exc:
-        fail(exc.detail)
-    except SQLAlchemyError as exc:
-        fail(f"database error ({type(exc).__name__}); is it reachable and upgraded?")
 
 
 @app.command()
@@ -47,7 +29,7 @@ def create(
 ) -> None:
     """Freeze a quarter; print the new snapshot's id on the last line."""
     marking = classification or context().settings.snapshot_classification
-    with console.status(f"Freezing {quarter}..."), _transaction() as session:
+    with console.status(f"Freezing {quarter}..."), cli_transaction() as session:
         snap = service.create_snapshot(
             session, quarter=quarter, created_by=f"cli:{getpass.getuser()}",
             classification=marking,
@@ -66,7 +48,7 @@ def export(
     """Export a snapshot to a file and record the file's sha256."""
     from backend.exports.service import export_bytes  # plotly, reportlab: load only when used
 
-    with _transaction() as session:
+    with cli_transaction() as session:
         snap = service.get_snapshot(session, snapshot_id=snapshot_id)
         with console.status(f"Exporting snapshot {snapshot_id} as {fmt.value}..."):
             data = export_bytes(snap, fmt, with_figures=figures)
@@ -80,7 +62,7 @@ def export(
 @app.command("list")
 def list_(quarter: str | None = typer.Option(None, "--quarter", help="Only this quarter")) -> None:
     """List snapshots, newest first."""
-    with _transaction() as session:
+    with cli_transaction() as session:
         rows = service.list_snapshots(session, quarter=quarter)
         grid = Table("id", "quarter", "created", "by", "sha256")
         for s in rows:

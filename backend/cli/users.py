@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from enum import StrEnum
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from backend.cli.common import console, context, fail
-from backend.db import transaction
-from backend.errors import DomainError
+from backend.cli.common import cli_transaction, console, fail
 from backend.timeutil import utcnow
 from backend.users import service
 
@@ -31,18 +25,6 @@ class RoleChoice(StrEnum):
     viewer = "viewer"
     analyst = "analyst"
     admin = "admin"
-
-
-@contextmanager
-def _transaction() -> Iterator[Session]:
-    """Open one transaction; turn domain and database errors into a one-line failure."""
-    try:
-        with transaction(context().sessions) as session:
-            yield session
-    except DomainError as exc:
-        fail(exc.detail)
-    except SQLAlchemyError as exc:
-        fail(f"database error ({type(exc).__name__}); is it reachable and upgraded?")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -64,7 +46,7 @@ def create(
 ) -> None:
     """Create a user; the password is prompted for unless --password-stdin is given."""
     password = _read_password(password_stdin)
-    with _transaction() as session:
+    with cli_transaction() as session:
         user = service.create_user(
             session=session,
             actor=CLI_ACTOR,
@@ -86,7 +68,7 @@ def token(
     ),
 ) -> None:
     """Issue an API token and print it once on stdout (it is stored only as a digest)."""
-    with _transaction() as session:
+    with cli_transaction() as session:
         user = service.find_user(session=session, username=username)
         if user is None:
             fail(f"no user {username!r}")
@@ -108,7 +90,7 @@ def token(
 @app.command("list")
 def list_users() -> None:
     """List users with their role and whether they are active."""
-    with _transaction() as session:
+    with cli_transaction() as session:
         users = service.list_users(session=session)
     table = Table("id", "username", "role", "active", "email")
     for user in users:

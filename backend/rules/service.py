@@ -271,6 +271,17 @@ def evaluate_changed(
         return EvaluationSummary()
     codes = {a.rule.indicator for a in selected}
     delete_demo_alerts(session=session, indicator_codes=_without_demo_data(session, codes))
+    return _evaluate(session, selected, region_ids, detected_at)
+
+
+def _evaluate(
+    session: Session,
+    selected: Sequence[ActiveRule],
+    region_ids: Collection[int] | None,
+    detected_at: datetime | None,
+) -> EvaluationSummary:
+    """Backtest the selected rules over their series and apply the alerts they imply."""
+    codes = {a.rule.indicator for a in selected}
     panel = load_panel(session=session, indicator_codes=codes, region_ids=region_ids)
     candidates = rule_core.backtest(
         [a.rule for a in selected], panel, region_meta=region_meta(session=session)
@@ -347,16 +358,7 @@ def evaluate_rules(
     selected = [a for a in active_rules(session=session) if a.rule.name in names]
     if not selected:
         return EvaluationSummary()
-    panel = load_panel(session=session, indicator_codes={a.rule.indicator for a in selected})
-    candidates = rule_core.backtest(
-        [a.rule for a in selected], panel, region_meta=region_meta(session=session)
-    )
-    scope = EvaluatedScope(rules=frozenset(a.rule.name for a in selected))
-    refs = {a.rule.name: a.ref for a in selected}
-    history = _history(candidates, panel)
-    at = detected_at or utcnow()
-    totals = _apply_by_kind(session, candidates, _demo_cells(panel), history, refs, scope, at)
-    return EvaluationSummary(len(selected), len(panel), len(candidates), totals)
+    return _evaluate(session, selected, None, detected_at)
 
 
 def backtest_pair(
