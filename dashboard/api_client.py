@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TypedDict, cast
 
+import flask
 import httpx
 
 API_PREFIX = "/api/v1"
@@ -179,16 +180,36 @@ def _get(
     base_url: str, path: str, params: dict[str, Any], *, required: tuple[str, ...]
 ) -> dict[str, Any]:
     """GET one endpoint and return its JSON object, or raise ApiError with a readable reason."""
+    return _request("GET", base_url, path, params=params, required=required)
+
+
+def _request(
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    params: dict[str, Any] | None = None,
+    json: Any = None,
+    required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Call one endpoint as the signed-in user and return its JSON object (or {} for 204).
+
+    Raises ApiError with a readable reason when the API is down, slow or answers an error.
+    """
     url = f"{base_url.rstrip('/')}{API_PREFIX}{path}"
-    query = {key: value for key, value in params.items() if value is not None}
+    query = {key: value for key, value in (params or {}).items() if value is not None}
     try:
-        response = httpx.get(url, params=query, timeout=TIMEOUT)
+        response = httpx.request(
+            method, url, params=query, json=json, headers=_auth_headers(), timeout=TIMEOUT
+        )
     except httpx.TimeoutException as exc:
         raise ApiError(f"The API at {base_url} did not answer in time ({path}).") from exc
     except httpx.HTTPError as exc:
         raise ApiError(f"Cannot reach the API at {base_url}: {exc}.") from exc
     if response.is_error:
         raise ApiError(_problem_message(response), status=response.status_code)
+    if response.status_code == 204 or not response.content:
+        return {}
     try:
         body = response.json()
     except ValueError as exc:
@@ -197,6 +218,20 @@ def _get(
     if missing:
         raise ApiError(f"The API's answer to {path} lacks {', '.join(missing)}.")
     return cast(dict[str, Any], body)
+
+
+TOKEN_SESSION_KEY = "tocsin_token"  # noqa: S105 (a session key name, not a secret)
+
+
+def _auth_headers() -> dict[str, str]:
+    """Return the signed-in user's bearer token header, read from the Flask session.
+
+    Outside a request (scripts, tests calling the client directly) nobody is signed in.
+    """
+    if not flask.has_request_context():
+        return {}
+    token = flask.session.get(TOKEN_SESSION_KEY)
+    return {"Authorization": f"Bearer {token}"} if isinstance(token, str) and token else {}
 
 
 def _problem_message(response: httpx.Response) -> str:
