@@ -20,11 +20,12 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rules.candidates import AlertCandidate, fingerprint
+from rules.candidates import AlertCandidate, DetailValue, fingerprint
 from rules.errors import PanelError
 from rules.explain import render
 from rules.model import Clause, Composite
 from rules.operators import OPERATORS, EvalContext
+from rules.options import cooldown_keep
 from rules.panel import Wide, number, pivot, region_names
 from rules.periods import detect_cadence, period_axis
 from rules.scope import scope_mask
@@ -70,6 +71,9 @@ class _ClauseState:
     value: FloatMatrix
     baseline: FloatMatrix
     threshold: FloatMatrix
+    last_value: FloatMatrix  # the newest value within the window (NaN when none)
+    last_threshold: FloatMatrix  # the threshold at that value's period
+    last_period: npt.NDArray[np.object_]  # that value's period ("" when none)
 
 
 _Frames = dict[str, pd.DataFrame]  # the panel's rows, by indicator
@@ -114,12 +118,37 @@ def _clause_state(
         holds = knows & ~holds
     if clause.missing in ("false", "true"):
         holds = np.where(knows, holds, clause.missing == "true")
+    source = _take(_last_known_column(wide.values, within).astype(np.float64), columns, -1.0)
     return _ClauseState(
         holds,
         knows,
         _take(wide.values, columns, np.nan),
         _take(result.baseline, columns, np.nan),
         _take(result.threshold, columns, np.nan),
+        *_at_columns(source.astype(np.intp), wide.values, result.threshold, wide.periods),
+    )
+
+
+def _last_known_column(values: FloatMatrix, within: int) -> npt.NDArray[np.intp]:
+    """Return, per cell, the column of the newest value in the window ending there (-1: none)."""
+    columns = np.arange(values.shape[1], dtype=np.intp)
+    last = np.maximum.accumulate(np.where(np.isnan(values), -1, columns), axis=1)
+    return np.where((last >= 0) & (columns - last < within), last, -1)
+
+
+def _at_columns(
+    source: npt.NDArray[np.intp], values: FloatMatrix, threshold: FloatMatrix, periods: list[str]
+) -> tuple[FloatMatrix, FloatMatrix, npt.NDArray[np.object_]]:
+    """Return the values, thresholds and period labels at per-cell columns (-1 = none)."""
+    rows = np.arange(source.shape[0])[:, None]
+    # Column -1 reads an extra column of NaN and the empty label.
+    index = np.where(source >= 0, source, len(periods))
+    blank = np.full((values.shape[0], 1), np.nan)
+    labels = np.asarray([*periods, ""], dtype=object)
+    return (
+        np.concatenate([values, blank], axis=1)[rows, index],
+        np.concatenate([threshold, blank], axis=1)[rows, index],
+        labels[index],
     )
 
 
@@ -186,12 +215,44 @@ def _state_word(state: _ClauseState, row: int, column: int) -> str:
     return "true" if state.holds[row, column] else "false"
 
 
+def _clause_label(clause: Clause) -> str:
+    return f"{'not ' if clause.negate else ''}{clause.indicator} {clause.operator}"
+
+
+def _evidence(state: _ClauseState, row: int, column: int) -> str:
+    """Return the clause's newest value within its window, in words."""
+    period = str(state.last_period[row, column])
+    if not period:
+        return "no value"
+    text = f"{_short(float(state.last_value[row, column]))} in {period}"
+    threshold = float(state.last_threshold[row, column])
+    return text if np.isnan(threshold) else f"{text}, threshold {_short(threshold)}"
+
+
+def _short(value: float) -> str:
+    """Return a number with at most two decimals and thousands separators: 12,345.6."""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def _explain(composite: Composite, states: list[_ClauseState], row: int, column: int) -> str:
     parts = []
     for clause, state in zip(composite.clauses, states, strict=True):
-        label = f"{'not ' if clause.negate else ''}{clause.indicator} {clause.operator}"
-        parts.append(f"{label}: {_state_word(state, row, column)}")
+        word, evidence = _state_word(state, row, column), _evidence(state, row, column)
+        parts.append(f"{_clause_label(clause)}: {word} ({evidence})")
     return "; ".join(parts)
+
+
+def _clause_details(
+    composite: Composite, states: list[_ClauseState], row: int, column: int
+) -> dict[str, DetailValue]:
+    """Return each clause's state, newest value and its period as flat detail fields."""
+    details: dict[str, DetailValue] = {}
+    for i, (clause, state) in enumerate(zip(composite.clauses, states, strict=True), start=1):
+        details[f"clause{i}"] = _clause_label(clause)
+        details[f"clause{i}_state"] = _state_word(state, row, column)
+        details[f"clause{i}_value"] = number(float(state.last_value[row, column]))
+        details[f"clause{i}_period"] = str(state.last_period[row, column]) or None
+    return details
 
 
 def _combine(composite: Composite, states: list[_ClauseState]) -> BoolMatrix:
@@ -241,8 +302,10 @@ def _candidates(
     held = run_length(fires)
     names = region_names(np.asarray(regions, dtype=object), meta)
     first = states[0]
+    rows, columns = np.nonzero(fires)  # by row, then column, as the cooldown needs
+    keep = cooldown_keep(composite, rows.tolist(), columns.tolist(), [0] * len(rows))
     found = []
-    for row, column in zip(*np.nonzero(fires), strict=True):
+    for row, column in zip(rows[keep], columns[keep], strict=True):
         region, period, count = str(regions[row]), axis[column], int(held[row, column])
         numbers = {
             "value": float(first.value[row, column]),
@@ -273,7 +336,12 @@ def _candidates(
                 baseline=number(numbers["baseline"]),
                 threshold=number(numbers["threshold"]),
                 explanation=render(composite.annotations.summary, fields),
-                details={"clauses": clauses, "held": count, "mode": composite.mode},
+                details={
+                    "clauses": clauses,
+                    "held": count,
+                    "mode": composite.mode,
+                    **_clause_details(composite, states, row, column),
+                },
                 labels=dict(composite.labels),
                 fingerprint=fingerprint(composite.name, region, period),
             )

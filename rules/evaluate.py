@@ -8,11 +8,12 @@ only the cells where a condition holds become Python objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from rules.candidates import AlertCandidate, DetailValue, fingerprint
@@ -22,7 +23,16 @@ from rules.explain import render
 from rules.model import SEVERITIES, Composite, Rule, RuleSet
 from rules.operators import OPERATORS, EvalContext
 from rules.options import cooldown_keep, graded, hold
-from rules.panel import Wide, clean_panel, number, numeric, pivot, region_names
+from rules.panel import (
+    Columns,
+    Wide,
+    clean_panel,
+    number,
+    numeric,
+    panel_columns,
+    pivot,
+    region_names,
+)
 from rules.scope import scope_mask
 from rules.windows import IntMatrix, run_length
 
@@ -43,17 +53,27 @@ class _Hits:
     numbers: dict[str, list[float]]
 
 
-def _collect(rule: Rule, wide: Wide, meta: pd.DataFrame | None, now: str | None) -> _Hits | None:
+def _collect(
+    rule: Rule,
+    wide: Wide,
+    names: npt.NDArray[np.object_],
+    meta: pd.DataFrame | None,
+    now: str | None,
+) -> _Hits | None:
+    """Return the cells where the rule holds; ``names`` are the matrix rows' region names."""
     mask = scope_mask(rule.scope, wide.regions, meta)
     if not mask.any():
         return None
-    values = wide.values[mask]
-    regions = wide.regions[mask]
-    context = EvalContext([str(r) for r in regions], wide.periods, now, meta)
+    everywhere = bool(mask.all())  # then no copies: most rules apply everywhere
+    values = wide.values if everywhere else wide.values[mask]
+    regions = wide.regions if everywhere else wide.regions[mask]
+    context = EvalContext(regions.tolist(), wide.periods, now, meta)
     result, best = graded(rule, values, context)
     condition = hold(rule, result.condition, values, best, to_now=now is not None)
-    held: IntMatrix = run_length(condition)
     rows, columns = np.nonzero(condition)
+    if not len(rows):
+        return None  # most one-series updates raise nothing: skip the bookkeeping
+    held: IntMatrix = run_length(condition)
     levels = best[rows, columns]
     keep = cooldown_keep(rule, rows.tolist(), columns.tolist(), levels.tolist())
     rows, columns, levels = rows[keep], columns[keep], levels[keep]
@@ -67,7 +87,7 @@ def _collect(rule: Rule, wide: Wide, meta: pd.DataFrame | None, now: str | None)
     return _Hits(
         rule=rule,
         regions=list(context.regions),
-        region_names=region_names(regions, meta),
+        region_names=(names if everywhere else names[mask]).tolist(),
         periods=wide.periods,
         rows=rows.tolist(),
         columns=columns.tolist(),
@@ -76,9 +96,8 @@ def _collect(rule: Rule, wide: Wide, meta: pd.DataFrame | None, now: str | None)
     )
 
 
-def _params_details(rule: Rule) -> dict[str, DetailValue]:
-    # Real parameters (resolved defaults included), not template helpers.
-    params = rule.params.template_fields()
+def _params_details(rule: Rule, params: dict[str, Any]) -> dict[str, DetailValue]:
+    """Return the real parameters among the template fields, not template helpers."""
     model_fields = type(rule.params).model_fields
     return {k: v for k, v in params.items() if k in model_fields and isinstance(v, _DETAIL_TYPES)}
 
@@ -107,18 +126,22 @@ def _candidate(
 def _candidates(hits: _Hits) -> list[AlertCandidate]:
     rule = hits.rule
     params = rule.params.template_fields()
-    params_details = _params_details(rule)
+    params_details = _params_details(rule, params)
     constant = {"rule": rule.name, "indicator": rule.indicator}
+    names = tuple(hits.numbers)
+    per_hit = zip(*hits.numbers.values(), strict=True)  # one tuple of numbers per hit
     found = []
-    for i, (row, column) in enumerate(zip(hits.rows, hits.columns, strict=True)):
-        numbers = {name: values[i] for name, values in hits.numbers.items()}
+    for row, column, level, values in zip(
+        hits.rows, hits.columns, hits.severities, per_hit, strict=True
+    ):
+        numbers = dict(zip(names, values, strict=True))
         held = int(numbers["held"])
         details = {**params_details, **{k: number(v) for k, v in numbers.items()}, "held": held}
         place = {
             "region": hits.regions[row],
             "region_name": hits.region_names[row],
             "period": hits.periods[column],
-            "severity": SEVERITIES[hits.severities[i]],
+            "severity": SEVERITIES[level],
         }
         fields = {**params, **numbers, **constant, **place, "held": held}
         found.append(_candidate(rule, fields, details))
@@ -129,8 +152,9 @@ def _run_rules(
     rules: Iterable[Rule], wide: Wide, meta: pd.DataFrame | None, now: str | None
 ) -> list[AlertCandidate]:
     found: list[AlertCandidate] = []
+    names = np.asarray(region_names(wide.regions, meta), dtype=object)
     for rule in rules:
-        hits = _collect(rule, wide, meta, now)
+        hits = _collect(rule, wide, names, meta, now)
         if hits is not None:
             found.extend(_candidates(hits))
     return found
@@ -155,12 +179,10 @@ def backtest(
     A ``RuleSet`` brings its composites along; other composites can be passed.
     """
     chosen = [*composites, *(rules.composites if isinstance(rules, RuleSet) else ())]
-    frame = clean_panel(panel, None)
-    # Periods of one cadence sort as strings, so "as of now" is a string comparison.
-    known = frame if now is None else frame[frame["period"] <= now]
-    found = _backtest_rules(rules, known, region_meta, now)
+    columns = panel_columns(panel)
+    found = _backtest_rules(rules, columns.up_to(now), region_meta, now)
     if chosen:
-        found.extend(run_composites(chosen, frame, region_meta, now))
+        found.extend(run_composites(chosen, columns.frame(), region_meta, now))
     return _in_order(found)
 
 
@@ -179,27 +201,56 @@ def evaluate_composite(
 
 
 def _backtest_rules(
-    rules: Iterable[Rule], frame: pd.DataFrame, region_meta: pd.DataFrame | None, now: str | None
+    rules: Iterable[Rule], columns: Columns, region_meta: pd.DataFrame | None, now: str | None
 ) -> list[AlertCandidate]:
     by_indicator: dict[str, list[Rule]] = {}
     for rule in rules:
         by_indicator.setdefault(rule.indicator, []).append(rule)
     if not by_indicator:
         return []
-    frame = frame[frame["indicator"].isin(list(by_indicator))]
     found: list[AlertCandidate] = []
-    for indicator, rows in frame.groupby("indicator", sort=True):
-        region_codes, regions = pd.factorize(rows["region"], sort=True)
-        wide = pivot(
-            str(indicator),
-            region_codes,
-            np.asarray(regions, dtype=object),
-            rows["period"].to_numpy(dtype=str),
-            rows["value"].to_numpy(dtype=np.float64),
-            now,
-        )
-        found.extend(_run_rules(by_indicator[str(indicator)], wide, region_meta, now))
+    for indicator, region, period, value in _split(columns, by_indicator):
+        region_codes, regions = _factorize(region)
+        wide = pivot(indicator, region_codes, regions, period, value, now)
+        found.extend(_run_rules(by_indicator[indicator], wide, region_meta, now))
     return found
+
+
+def _factorize(
+    labels: npt.NDArray[np.object_],
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.object_]]:
+    """Return each label's code and the sorted distinct labels.
+
+    One region's series, the incremental case, needs no hashing.
+    """
+    if len(labels) and (labels == labels[0]).all():
+        return np.zeros(len(labels), dtype=np.intp), labels[:1]
+    codes, uniques = pd.factorize(labels, sort=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+_Columns = tuple[str, npt.NDArray[np.object_], npt.NDArray[np.str_], npt.NDArray[np.float64]]
+
+
+def _split(columns: Columns, wanted: Collection[str]) -> Iterator[_Columns]:
+    """Yield (indicator, regions, periods, values) of each wanted indicator, in code order.
+
+    Plain arrays, split with one stable sort: a pandas groupby costs more than the
+    rules themselves on the one-series panels of incremental evaluation.
+    """
+    if len(columns.indicator) and (columns.indicator == columns.indicator[0]).all():
+        # One indicator, as in incremental evaluation: nothing to split.
+        if str(columns.indicator[0]) in wanted:
+            yield str(columns.indicator[0]), columns.region, columns.period, columns.value
+        return
+    codes, indicators = pd.factorize(columns.indicator, sort=True)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(indicators) + 1))
+    region, period, value = columns.region[order], columns.period[order], columns.value[order]
+    for i, indicator in enumerate(str(code) for code in indicators):
+        if indicator in wanted:
+            rows = slice(bounds[i], bounds[i + 1])
+            yield indicator, region[rows], period[rows], value[rows]
 
 
 def _check_streamable(rule: Rule, now: str | None) -> None:

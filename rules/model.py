@@ -188,6 +188,11 @@ class Rule(_Strict):
         """Return the operator's human sentence for this rule's parameters."""
         return OPERATORS[self.operator].describe(self.params)
 
+    @property
+    def indicators(self) -> frozenset[str]:
+        """Return the indicator codes the rule reads."""
+        return frozenset((self.indicator,))
+
 
 MissingPolicy = Literal["false", "true", "unknown", "suppress"]
 Cadence = Literal["year", "quarter", "month", "week", "day"]
@@ -213,6 +218,13 @@ class Clause(_Strict):
         "unknown (the composite alerts only if the others decide it), or suppress (no alert).",
     )
 
+    @property
+    def sentence(self) -> str:
+        """Return the clause in words ("not x: value above 0, within the last 4 periods")."""
+        words = OPERATORS[self.operator].describe(self.params)
+        window = f", within the last {self.within} periods" if self.within > 1 else ""
+        return f"{'not ' if self.negate else ''}{self.indicator}: {words}{window}"
+
 
 class Composite(_Strict):
     """An alert on `all` or `any` of clauses over indicators of different cadences."""
@@ -231,6 +243,13 @@ class Composite(_Strict):
     )
     severity: Severity
     for_: int = Field(default=0, alias="for", ge=0, le=10_000, description="Pending periods.")
+    cooldown: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        description="Periods after an alert during which the same composite and region "
+        "raise no new alert (one alert per episode).",
+    )
     scope: Scope = Scope()
     labels: dict[NonEmpty, str] = Field(default_factory=dict)
     annotations: Annotations
@@ -258,6 +277,17 @@ class Composite(_Strict):
     def indicator(self) -> str:
         """Return the first clause's indicator, which alerts report."""
         return self.clauses[0].indicator
+
+    @property
+    def indicators(self) -> frozenset[str]:
+        """Return the indicator codes the clauses read."""
+        return frozenset(clause.indicator for clause in self.clauses)
+
+    @property
+    def sentence(self) -> str:
+        """Return the clauses in words: each indicator with its operator's sentence."""
+        parts = [clause.sentence for clause in self.clauses]
+        return f"{self.mode} of: " + "; ".join(parts)
 
 
 class RuleGroup(_Strict):

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rules.windows import BoolMatrix, FloatMatrix, prior_count, prior_max
+from rules.windows import BoolMatrix, FloatMatrix, above, prior_count, prior_max
 
 
 class OperatorParams(BaseModel):
@@ -188,7 +188,8 @@ def _highest_in_n(
     history = prior_count(values, params.periods)
     # abs() so that a margin still means "further up" when the previous high is negative.
     record = baseline + params.min_rise * np.abs(baseline)
-    condition = (history >= params.required_history) & (values > record) & (values >= params.floor)
+    condition = (history >= params.required_history) & above(values, record)
+    condition &= values >= params.floor
     threshold = np.fmax(record, params.floor)
     with np.errstate(divide="ignore", invalid="ignore"):
         rise = np.where(baseline > 0, values / baseline - 1.0, np.nan)

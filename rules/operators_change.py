@@ -22,8 +22,10 @@ from rules.operators import (
 )
 from rules.windows import (
     FloatMatrix,
+    at_least,
+    at_most,
     prior_count,
-    prior_mean,
+    prior_mean_count,
     prior_windows,
     shift,
     trailing_windows,
@@ -107,12 +109,14 @@ def _change_result(
     with np.errstate(divide="ignore", invalid="ignore"):
         change = np.where(baseline > 0, values / baseline - 1.0, np.nan)
     guard = known & (baseline >= params.min_baseline) & (baseline > 0) & (values >= params.floor)
+    # value >= baseline x (1 + min_change) is change >= min_change (baseline > 0), and
+    # compared on the value's scale a tie is a tie, not a matter of the ratio's last bit.
     if params.direction == "up":
-        condition = guard & (change >= params.min_change)
         threshold = baseline * (1.0 + params.min_change)
+        condition = guard & at_least(values, threshold)
     else:
-        condition = guard & (change <= -params.min_change)
         threshold = baseline * (1.0 - params.min_change)
+        condition = guard & at_most(values, threshold)
     return OperatorResult(condition, baseline, threshold, {"change": change})
 
 
@@ -142,9 +146,8 @@ class ChangeVsMeanParams(_ChangeGuard, WindowedParams):
 def _change_vs_rolling_mean(
     values: FloatMatrix, params: ChangeVsMeanParams, context: EvalContext
 ) -> OperatorResult:
-    baseline = prior_mean(values, params.periods)
-    known = prior_count(values, params.periods) >= params.required_history
-    return _change_result(values, baseline, params, known)
+    baseline, history = prior_mean_count(values, params.periods)
+    return _change_result(values, baseline, params, history >= params.required_history)
 
 
 _GUARD_DOC = (
@@ -216,7 +219,7 @@ def _robust_anomaly(
     spread = np.fmax(mad * MAD_TO_SD, params.min_spread)
     with np.errstate(divide="ignore", invalid="ignore"):
         score = np.where(spread > 0, (values - median) / spread, np.nan)
-    condition = known & (score >= params.min_score) & (values >= params.floor)
+    condition = known & at_least(score, params.min_score) & (values >= params.floor)
     threshold = median + params.min_score * spread
     return OperatorResult(condition, median, threshold, {"score": score, "spread": spread})
 
@@ -284,7 +287,7 @@ def _trend_slope(
         mean = np.where(count > 0, sy / count, np.nan)
         measured = slope / np.abs(mean) if params.relative else slope
     known = (count >= params.min_points) & ~np.isnan(values)
-    condition = known & (measured >= params.min_slope) & (values >= params.floor)
+    condition = known & at_least(measured, params.min_slope) & (values >= params.floor)
     threshold = np.full(values.shape, params.min_slope)
     return OperatorResult(
         condition, mean, threshold, {"slope": slope, "points": count.astype(np.float64)}

@@ -23,7 +23,14 @@ from rules.operators import (
     WindowedParams,
     register,
 )
-from rules.windows import FloatMatrix, periods_since_value, prior_count, prior_mean, shift
+from rules.windows import (
+    FloatMatrix,
+    periods_since_value,
+    prior_count,
+    prior_mean,
+    prior_mean_count,
+    shift,
+)
 
 # Terms of the tail series; the ratio lambda / (x + k) < 1 makes it converge.
 _MAX_TERMS = 100_000
@@ -70,8 +77,8 @@ class PoissonParams(WindowedParams):
 
 
 def _poisson(values: FloatMatrix, params: PoissonParams, context: EvalContext) -> OperatorResult:
-    rate = prior_mean(values, params.periods)
-    known = prior_count(values, params.periods) >= params.required_history
+    rate, history = prior_mean_count(values, params.periods)
+    known = history >= params.required_history
     eligible = known & (rate >= params.min_baseline) & (values >= params.floor)
     p_value = poisson_tail(np.where(eligible, values, np.nan), rate)
     condition = eligible & (p_value < params.alpha)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from rules.model import SEVERITIES, Rule, Severity
+from rules.model import SEVERITIES, Composite, Rule, Severity
 from rules.operators import OPERATORS, EvalContext, OperatorResult
 from rules.windows import BoolMatrix, FloatMatrix, IntMatrix
 
@@ -31,6 +31,8 @@ def graded(
     levels = rule.level_params()
     first = spec.run(values, levels[0][1], context)
     best: IntMatrix = np.where(first.condition, rank(levels[0][0]), NO_LEVEL).astype(np.int64)
+    if len(levels) == 1:
+        return first, best  # nothing to merge: no copies (most rules have one level)
     baseline, threshold = first.baseline.copy(), first.threshold.copy()
     extras = {name: matrix.copy() for name, matrix in first.extras.items()}
     for severity, params in levels[1:]:
@@ -81,7 +83,7 @@ def hold(
 
 
 def cooldown_keep(
-    rule: Rule, rows: Sequence[int], columns: Sequence[int], levels: Sequence[int]
+    rule: Rule | Composite, rows: Sequence[int], columns: Sequence[int], levels: Sequence[int]
 ) -> npt.NDArray[np.bool_]:
     """Return which hits survive the cooldown (hits sorted by row, then column)."""
     keep = np.ones(len(rows), dtype=bool)

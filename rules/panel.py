@@ -32,29 +32,64 @@ class Wide:
 
 def numeric(values: pd.Series, what: str) -> npt.NDArray[np.float64]:
     """Return the values as floats, or raise PanelError naming what is not numeric."""
+    if values.dtype == np.float64:
+        return values.to_numpy()  # already numeric: skip to_numeric's checks
     try:
         return pd.to_numeric(values, errors="raise").to_numpy(dtype=np.float64)
     except (ValueError, TypeError) as exc:
         raise PanelError(f"{what} must be numeric: {exc}") from None
 
 
-def clean_panel(panel: pd.DataFrame, now: str | None = None) -> pd.DataFrame:
-    """Return the panel's four columns, typed, without periods after now."""
+@dataclass(frozen=True)
+class Columns:
+    """A panel's four columns as plain arrays: labels as str, values as float (NaN)."""
+
+    region: npt.NDArray[np.object_]
+    indicator: npt.NDArray[np.object_]
+    period: npt.NDArray[np.str_]
+    value: npt.NDArray[np.float64]
+
+    def up_to(self, now: str | None) -> Columns:
+        """Return the rows of periods up to now (all of them when now is None)."""
+        if now is None:
+            return self
+        # Periods of one cadence sort as strings, so "as of now" is a string comparison.
+        keep = self.period <= now
+        return Columns(self.region[keep], self.indicator[keep], self.period[keep], self.value[keep])
+
+    def frame(self) -> pd.DataFrame:
+        """Return the columns as a long DataFrame."""
+        data = {"region": self.region, "indicator": self.indicator}
+        return pd.DataFrame({**data, "period": self.period, "value": self.value}, copy=False)
+
+
+def _labels(panel: pd.DataFrame, column: str) -> npt.NDArray[np.object_]:
+    """Return a label column as str objects, or raise PanelError if an entry is missing."""
+    # Plain arrays rather than pandas operations: on the one-series panels of incremental
+    # evaluation, pandas' per-call overhead is most of the time.
+    series = panel[column]
+    labels: npt.NDArray[np.object_] = series.to_numpy(dtype=object)
+    if pd.isna(labels).any():
+        raise PanelError(f"panel column {column!r} has missing entries")
+    if not isinstance(series.dtype, pd.StringDtype):
+        labels = labels.astype(str).astype(object)
+    return labels
+
+
+def panel_columns(panel: pd.DataFrame, now: str | None = None) -> Columns:
+    """Return the panel's four columns, checked and typed, without periods after now."""
     missing = [column for column in PANEL_COLUMNS if column not in panel.columns]
     if missing:
         raise PanelError(f"panel lacks column(s) {', '.join(missing)}")
-    frame = panel.loc[:, list(PANEL_COLUMNS)]
-    for column in ("region", "indicator", "period"):
-        if frame[column].isna().any():
-            raise PanelError(f"panel column {column!r} has missing entries")
-    frame = frame.assign(
-        region=frame["region"].astype(str),
-        indicator=frame["indicator"].astype(str),
-        period=frame["period"].astype(str),
-        value=numeric(frame["value"], "panel column 'value'"),
-    )
-    # Periods of one cadence sort as strings, so "as of now" is a string comparison.
-    return frame if now is None else frame[frame["period"] <= now]
+    region, indicator = _labels(panel, "region"), _labels(panel, "indicator")
+    period = _labels(panel, "period").astype(str)
+    value = numeric(panel["value"], "panel column 'value'")
+    return Columns(region, indicator, period, value).up_to(now)
+
+
+def clean_panel(panel: pd.DataFrame, now: str | None = None) -> pd.DataFrame:
+    """Return the panel's four columns, typed, without periods after now."""
+    return panel_columns(panel, now).frame()
 
 
 def pivot(
@@ -78,9 +113,10 @@ def pivot(
     positions = positions[: len(uniques)]
     columns = positions[period_codes]
     cells = region_codes.astype(np.int64) * len(axis) + columns
-    unique_cells, counts = np.unique(cells, return_counts=True)
-    if len(unique_cells) != len(cells):
-        region, column = divmod(int(unique_cells[counts > 1][0]), len(axis))
+    # Counting per cell is linear (np.unique sorts) and the counts fit in the matrix's size.
+    counts = np.bincount(cells, minlength=len(regions) * len(axis))
+    if counts.max(initial=0) > 1:
+        region, column = divmod(int(np.flatnonzero(counts > 1)[0]), len(axis))
         raise PanelError(
             f"indicator {indicator!r}: {regions[region]} has several values for "
             f"{axis[column]}; pass one vintage per period"
@@ -101,8 +137,20 @@ def region_names(regions: npt.NDArray[np.object_], meta: pd.DataFrame | None) ->
     """Return each region's name from the metadata, or its code."""
     if meta is None or "name" not in meta.columns:
         return [str(region) for region in regions]
-    names = meta["name"].reindex(regions)
-    return [str(n) if isinstance(n, str) else str(r) for r, n in zip(regions, names, strict=True)]
+    # Hash look-ups in the index, one per region: building an Index to reindex by costs
+    # more than the rules on the one-series panels of incremental evaluation.
+    names = meta["name"].to_numpy(dtype=object)
+    found = [_name_at(names, meta.index, region) for region in regions]
+    return [str(n) if isinstance(n, str) else str(r) for r, n in zip(regions, found, strict=True)]
+
+
+def _name_at(names: npt.NDArray[np.object_], index: pd.Index, region: object) -> object:
+    """Return the name of the region's metadata row (None when it has no single row)."""
+    try:
+        position = index.get_loc(region)
+    except KeyError:
+        return None
+    return names[position] if isinstance(position, int) else None
 
 
 def number(value: float) -> float | None:

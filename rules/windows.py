@@ -15,6 +15,12 @@ FloatMatrix = npt.NDArray[np.float64]
 BoolMatrix = npt.NDArray[np.bool_]
 IntMatrix = npt.NDArray[np.int64]
 
+# Relative tolerance of comparisons with a computed bound (a mean x 1.25, a previous high
+# + 10%, a slope). Real data are rounded, so values meet such bounds exactly (19.25 on a
+# mean of 15.4 is +25%), and the bound's last bit, which depends on the order of the
+# float operations that made it, must not decide: within the tolerance is a tie.
+TIE_TOLERANCE = 1e-9
+
 
 def _check_window(n: int) -> None:
     if n < 1:
@@ -26,6 +32,29 @@ def _shift_right(matrix: FloatMatrix, fill: float = np.nan) -> FloatMatrix:
     shifted[:, :1] = fill
     shifted[:, 1:] = matrix[:, :-1]
     return shifted
+
+
+def _slack(bound: FloatMatrix | float) -> FloatMatrix | float:
+    """Return how far from the bound a value still counts as equal to it."""
+    return TIE_TOLERANCE * np.abs(bound)
+
+
+def at_least(values: FloatMatrix, bound: FloatMatrix | float) -> BoolMatrix:
+    """Return values >= bound, a tie within TIE_TOLERANCE included (NaN is False)."""
+    result: BoolMatrix = values >= bound - _slack(bound)
+    return result
+
+
+def at_most(values: FloatMatrix, bound: FloatMatrix | float) -> BoolMatrix:
+    """Return values <= bound, a tie within TIE_TOLERANCE included (NaN is False)."""
+    result: BoolMatrix = values <= bound + _slack(bound)
+    return result
+
+
+def above(values: FloatMatrix, bound: FloatMatrix | float) -> BoolMatrix:
+    """Return values > bound beyond TIE_TOLERANCE: a tie is not above (NaN is False)."""
+    result: BoolMatrix = values > bound + _slack(bound)
+    return result
 
 
 def rolling_max(values: FloatMatrix, n: int) -> FloatMatrix:
@@ -54,12 +83,14 @@ def prior_max(values: FloatMatrix, n: int) -> FloatMatrix:
 
 
 def _window_sum_before(counts: FloatMatrix, n: int) -> FloatMatrix:
-    # Cumulative sums make every window an O(1) difference.
-    rows, cols = counts.shape
-    cumulative = np.zeros((rows, cols + 1), dtype=np.float64)
-    np.cumsum(counts, axis=1, out=cumulative[:, 1:])
-    starts = np.maximum(np.arange(cols) - n, 0)
-    return cumulative[:, :cols] - cumulative[:, starts]
+    """Return the sums of the n periods before each period, along the last axis."""
+    # Cumulative sums make every window an O(1) difference: with C the running sum,
+    # the window before t sums to C[t-1] - C[t-1-n] (C of a negative index being 0).
+    cumulative = np.cumsum(counts, axis=-1, dtype=np.float64)
+    sums = np.zeros_like(cumulative)
+    sums[..., 1:] = cumulative[..., :-1]
+    sums[..., n + 1 :] -= cumulative[..., : -n - 1]
+    return sums
 
 
 def prior_count(values: FloatMatrix, n: int) -> IntMatrix:
@@ -69,14 +100,23 @@ def prior_count(values: FloatMatrix, n: int) -> IntMatrix:
     return np.rint(_window_sum_before(present, n)).astype(np.int64)
 
 
-def prior_mean(values: FloatMatrix, n: int) -> FloatMatrix:
-    """Return the mean of the non-missing values among the n periods before each period."""
+def prior_mean_count(values: FloatMatrix, n: int) -> tuple[FloatMatrix, IntMatrix]:
+    """Return prior_mean and prior_count at once (one window count serves both)."""
     _check_window(n)
     present = ~np.isnan(values)
-    totals = _window_sum_before(np.where(present, values, 0.0), n)
-    counts = _window_sum_before(present.astype(np.float64), n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(counts > 0, totals / counts, np.nan)
+    # Both window sums in one pass over stacked values (0 when missing) and presence.
+    stacked = np.zeros((2, *values.shape))
+    np.copyto(stacked[0], values, where=present)
+    stacked[1] = present
+    totals, found = _window_sum_before(stacked, n)
+    counts = np.rint(found).astype(np.int64)
+    mean = np.divide(totals, counts, out=np.full(values.shape, np.nan), where=counts > 0)
+    return mean, counts
+
+
+def prior_mean(values: FloatMatrix, n: int) -> FloatMatrix:
+    """Return the mean of the non-missing values among the n periods before each period."""
+    return prior_mean_count(values, n)[0]
 
 
 def run_length(condition: BoolMatrix) -> IntMatrix:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
@@ -19,7 +30,11 @@ class Alert(Base):
     """What a rule version raised for a region and data period, and why."""
 
     __tablename__ = "alert"
-    __table_args__ = (Index("ix_alert_state_period", "state", "period"),)
+    __table_args__ = (
+        Index("ix_alert_state_period", "state", "period"),
+        # The inbox: a state's alerts newest first (detected_at, then id) without a sort.
+        Index("ix_alert_state_detected_at", "state", "detected_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
@@ -43,6 +58,17 @@ class Alert(Base):
     labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     assignee: Mapped[str | None] = mapped_column(String(64))
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    is_rollup: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=false(),
+        comment="a regional alert bundling country alerts (details.members)",
+    )
+    muted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alert.id", ondelete="SET NULL"),
+        index=True,
+        comment="the firing higher-severity alert of the same region and theme muting it",
+    )
 
 
 class AlertTransition(Base):

@@ -12,6 +12,7 @@ from backend.alerts.schemas import (
     AlertCommentRead,
     AlertDetailRead,
     AlertFeedbackRead,
+    AlertMemberRead,
     AlertPage,
     AlertQuery,
     AlertRead,
@@ -62,6 +63,8 @@ def _filters(query: AlertQuery) -> list[ColumnElement[bool]]:
         )
     if query.is_demo is not None:
         clauses.append(Alert.is_demo.is_(query.is_demo))
+    if not query.include_muted:
+        clauses.append(Alert.muted_by_id.is_(None))
     clauses += period_range(Alert.period, period_from=query.period_from, period_to=query.period_to)
     return clauses
 
@@ -72,11 +75,30 @@ def _order(sort: str) -> list[ColumnElement[Any]]:
     return [primary, Alert.id.desc()]
 
 
-def _select() -> Select[Alert, str, str]:
-    return select(Alert, Region.code, Region.name).join(Region, Alert.region_id == Region.id)
+_MUTER = aliased(Alert, name="muter")
 
 
-def _to_read(alert: Alert, code: str, name: str) -> dict[str, Any]:
+def _select() -> Select[Alert, str, str, str | None, str | None]:
+    return (
+        select(Alert, Region.code, Region.name, _MUTER.rule_name, _MUTER.severity)
+        .join(Region, Alert.region_id == Region.id)
+        .outerjoin(_MUTER, _MUTER.id == Alert.muted_by_id)
+    )
+
+
+def _explanation(alert: Alert, muter_rule: str | None, muter_severity: str | None) -> str:
+    """Return the alert's explanation, saying why it is muted when it is."""
+    if alert.muted_by_id is None:
+        return alert.explanation
+    return (
+        f"{alert.explanation}; muted by alert {alert.muted_by_id} ({muter_severity} "
+        f"{muter_rule}), which fires at a higher severity for the same region and theme."
+    )
+
+
+def _to_read(
+    alert: Alert, code: str, name: str, muter_rule: str | None, muter_severity: str | None
+) -> dict[str, Any]:
     return {
         "id": alert.id,
         "rule": alert.rule_name,
@@ -91,10 +113,12 @@ def _to_read(alert: Alert, code: str, name: str) -> dict[str, Any]:
         "value": alert.value,
         "baseline": alert.baseline,
         "threshold": alert.threshold,
-        "explanation": alert.explanation,
+        "explanation": _explanation(alert, muter_rule, muter_severity),
         "detected_at": alert.detected_at,
         "assignee": alert.assignee,
         "is_demo": alert.is_demo,
+        "is_rollup": alert.is_rollup,
+        "muted_by": alert.muted_by_id,
     }
 
 
@@ -115,12 +139,19 @@ def list_alerts(session: Session, *, query: AlertQuery) -> AlertPage:
     return AlertPage(items=items, total=total or 0, page=query.page, page_size=query.page_size)
 
 
+def _members(details: dict[str, object]) -> list[AlertMemberRead]:
+    """Return a roll-up's member alerts as stored in its details."""
+    found = details.get("members")
+    items = found if isinstance(found, list) else []
+    return [AlertMemberRead.model_validate(item) for item in items]
+
+
 def get_alert(session: Session, *, alert_id: int) -> AlertDetailRead:
     """Return one alert with its details and history, or raise NotFound."""
     row = session.execute(_select().where(Alert.id == alert_id)).first()
     if row is None:
         raise NotFound(f"No alert with id {alert_id}")
-    alert, code, name = row
+    alert = row[0]
     transitions = session.scalars(
         select(AlertTransition)
         .where(AlertTransition.alert_id == alert_id)
@@ -136,10 +167,12 @@ def get_alert(session: Session, *, alert_id: int) -> AlertDetailRead:
         .where(AlertLabel.alert_id == alert_id)
         .order_by(AlertLabel.created_at, AlertLabel.id)
     )
+    details = alert.details or {}
     return AlertDetailRead(
-        **_to_read(alert, code, name),
+        **_to_read(*row),
         fingerprint=alert.fingerprint,
-        details=alert.details or {},
+        members=_members(details) if alert.is_rollup else [],
+        details=details,
         labels=alert.labels or {},
         transitions=[
             AlertTransitionRead.model_validate(t, from_attributes=True) for t in transitions

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from backend.access import ANALYST_RESPONSES, READ_ACCESS, problem_doc
 from backend.alerts import queries, triage
@@ -14,6 +15,7 @@ from backend.alerts.schemas import (
     AlertHistoryItem,
     AlertPage,
     AlertQuery,
+    AlertRead,
     AssignRequest,
     BulkItemRead,
     BulkRead,
@@ -23,6 +25,8 @@ from backend.alerts.schemas import (
     TriageRequest,
 )
 from backend.auth import AnalystDep
+from backend.cache import ResponseCacheDep, query_key
+from backend.csvlist import CSV_RESPONSES, paged_csv, wants_csv
 from backend.deps import SessionDep
 from backend.errors import NOT_FOUND_RESPONSE, PROBLEM_RESPONSES, InvalidInput
 
@@ -37,8 +41,16 @@ MAX_ID = 2**31 - 1
 AlertId = Annotated[int, Path(ge=1, le=MAX_ID, description="Alert id", examples=[412])]
 
 
-@router.get("", summary="List alerts", dependencies=READ_ACCESS)
-def list_alerts(session: SessionDep, query: Annotated[AlertQuery, Query()]) -> AlertPage:
+@router.get(
+    "", summary="List alerts", response_model=AlertPage, responses=CSV_RESPONSES,
+    dependencies=READ_ACCESS,
+)  # fmt: skip
+def list_alerts(
+    request: Request,
+    session: SessionDep,
+    cache: ResponseCacheDep,
+    query: Annotated[AlertQuery, Query()],
+) -> AlertPage | Response:
     """List alerts, newest first by default, with the region's name and the total that matched.
 
     Repeat a filter to match any of several values (`state=firing&state=pending`).
@@ -46,7 +58,12 @@ def list_alerts(session: SessionDep, query: Annotated[AlertQuery, Query()]) -> A
     period. `sort` is one of the listed keys, `-` for descending; an unknown key is a 422
     problem.
     """
-    return queries.list_alerts(session, query=query)
+    if wants_csv(request, query.format):
+        return paged_csv("alerts", AlertRead, query, partial(queries.list_alerts, session))
+    return cache.json_response(
+        session=session, key=query_key("alerts", query),
+        build=partial(queries.list_alerts, session, query=query),
+    )  # fmt: skip
 
 
 @router.get(

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.csvlist import CsvFormat
 from backend.observations.schemas import IndicatorCode, Period
 from backend.regions.schemas import RegionCode
 
@@ -56,6 +57,18 @@ class AlertRead(BaseModel):
     )
     assignee: str | None = Field(description="Who is working on it", examples=["analyst1"])
     is_demo: bool = Field(description="Raised on demo data", examples=[False])
+    is_rollup: bool = Field(
+        default=False,
+        description="A regional alert bundling the alerts of several countries of one M49 "
+        "sub-region (region is the sub-region; the detail lists the members)",
+        examples=[False],
+    )
+    muted_by: int | None = Field(
+        default=None,
+        description="Id of the firing higher-severity alert of the same region and theme "
+        "that mutes this one (its state is unchanged; the explanation says why)",
+        examples=[None],
+    )
 
 
 class AlertPage(BaseModel):
@@ -94,10 +107,22 @@ class AlertFeedbackRead(BaseModel):
     created_at: UtcDateTime = Field(description="When (UTC)", examples=["2024-07-01T09:31:00Z"])
 
 
+class AlertMemberRead(BaseModel):
+    """A country alert bundled into a regional roll-up."""
+
+    alert_id: int = Field(description="Alert id", examples=[413])
+    region: str = Field(description="Country code", examples=["HND"])
+    severity: str = Field(description="Its severity", examples=["warning"])
+    value: float | None = Field(description="Its value", examples=[38.9])
+
+
 class AlertDetailRead(AlertRead):
     """One alert with its details, labels and history."""
 
     fingerprint: str = Field(description="Deduplication key", examples=["9f2c1e0a"])
+    members: list[AlertMemberRead] = Field(
+        default_factory=list, description="A roll-up's member alerts (empty otherwise)"
+    )
     details: dict[str, Any] = Field(
         description="Rule-specific numbers behind the explanation", examples=[{"window": 5}]
     )
@@ -109,7 +134,7 @@ class AlertDetailRead(AlertRead):
     feedback: list[AlertFeedbackRead] = Field(description="Feedback labels, oldest first")
 
 
-class AlertQuery(BaseModel):
+class AlertQuery(CsvFormat):
     """Filters, sort and page of the alert list."""
 
     model_config = ConfigDict(extra="forbid")
@@ -152,6 +177,12 @@ class AlertQuery(BaseModel):
     )
     is_demo: bool | None = Field(
         default=None, description="Only demo (true) or only real (false) alerts", examples=[False]
+    )
+    include_muted: bool = Field(
+        default=False,
+        description="Also list alerts muted by a higher-severity alert of the same region "
+        "and theme (left out by default)",
+        examples=[False],
     )
     sort: AlertSort = Field(
         default="-detected_at",

@@ -4,7 +4,8 @@ One alert per fingerprint (rule, region, data period). Applying the candidates o
 evaluation creates the alerts it raised for the first time, moves the ones whose state
 changed, and resolves the open alerts of the evaluated rules and regions that the
 evaluation no longer raises (a revised value can take a record away). Every state change
-is an ``AlertTransition`` and an ``alert`` event for the live stream.
+is an ``AlertTransition`` and an ``alert`` event for the live stream. Regional roll-ups and
+inhibition (``backend.alerts.grouping``) record their changes through ``record_moves``.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ def _open_in_scope(
         Alert.state.in_(OPEN_STATES),
         Alert.rule_name.in_(sorted(scope.rules)),
         Alert.is_demo == is_demo,
+        Alert.is_rollup.is_(False),  # roll-ups follow their members, not the candidates
     )
     if scope.regions is None:
         return list(session.scalars(query))
@@ -150,10 +152,21 @@ def _new_alert(
 
 
 @dataclass(frozen=True)
-class _Move:
+class Move:
+    """One change the engine made to an alert: its state, or the alert muting it."""
+
     alert: Alert
     previous: str | None
     note: str | None = None
+    field: str = "state"
+
+    @property
+    def current(self) -> str | None:
+        """Return the changed field's new value, as stored in the transition."""
+        if self.field == "state":
+            return self.alert.state
+        muted_by = self.alert.muted_by_id
+        return None if muted_by is None else str(muted_by)
 
 
 def _rule_ref(rule_versions: Mapping[str, RuleRef], name: str) -> RuleRef:
@@ -170,11 +183,11 @@ def _plan(
     detected_at: datetime,
     is_demo: bool,
     history: Collection[str],
-) -> tuple[list[_Move], int, dict[str, int]]:
+) -> tuple[list[Move], int, dict[str, int]]:
     """Create or update the candidates' alerts; return the moves, unchanged count, region ids."""
     region_ids = _region_ids(session, {c.region for c in candidates})
     existing = _existing(session, [c.fingerprint for c in candidates])
-    moves: list[_Move] = []
+    moves: list[Move] = []
     unchanged = 0
     for candidate in candidates:
         ref = _rule_ref(rule_versions, candidate.rule)
@@ -184,14 +197,14 @@ def _plan(
             alert = _new_alert(candidate, ref, region_ids[candidate.region], detected_at, is_demo)
             alert.state = state
             session.add(alert)
-            moves.append(_Move(alert, None))
+            moves.append(Move(alert, None))
             continue
         _copy_numbers(alert, candidate, ref)
         alert.is_demo = is_demo  # a demo alert raised again on real data becomes real
         if alert.state == state:
             unchanged += 1
         else:
-            moves.append(_Move(alert, alert.state))
+            moves.append(Move(alert, alert.state))
             alert.state = state
     return moves, unchanged, region_ids
 
@@ -229,10 +242,10 @@ def apply_candidates(
         if alert.fingerprint not in raised
     ]
     for alert in gone:
-        moves.append(_Move(alert, alert.state, "the rule no longer raises this alert"))
+        moves.append(Move(alert, alert.state, "the rule no longer raises this alert"))
         alert.state = RESOLVED
     session.flush()
-    _record(session, moves, region_ids, detected_at, actor)
+    record_moves(session=session, moves=moves, region_ids=region_ids, at=detected_at, actor=actor)
     return ApplySummary(
         created=len(moves) - changed - len(gone),
         changed=changed,
@@ -242,7 +255,7 @@ def apply_candidates(
 
 
 def _region_codes(
-    session: Session, moves: Sequence[_Move], known: Mapping[str, int]
+    session: Session, moves: Sequence[Move], known: Mapping[str, int]
 ) -> dict[int, str]:
     codes = {region_id: code for code, region_id in known.items()}
     missing = sorted({m.alert.region_id for m in moves} - set(codes))
@@ -252,14 +265,15 @@ def _region_codes(
     return codes
 
 
-def _record(
+def record_moves(
+    *,
     session: Session,
-    moves: Sequence[_Move],
-    region_ids: Mapping[str, int],
+    moves: Sequence[Move],
     at: datetime,
-    actor: str,
+    actor: str = SYSTEM_ACTOR,
+    region_ids: Mapping[str, int] | None = None,
 ) -> None:
-    """Write one transition and one event per state move."""
+    """Write one transition and one event per move (``region_ids`` saves code look-ups)."""
     if not moves:
         return
     session.add_all(
@@ -267,22 +281,25 @@ def _record(
             alert_id=move.alert.id,
             at=at,
             actor=actor,
-            field="state",
+            field=move.field,
             from_value=move.previous,
-            to_value=move.alert.state,
+            to_value=move.current,
             note=move.note,
         )
         for move in moves
     )
-    codes = _region_codes(session, moves, region_ids)
+    codes = _region_codes(session, moves, region_ids or {})
     append_events(
         session=session,
-        items=[
-            ("alert", alert_event(move.alert, codes[move.alert.region_id], move.previous))
-            for move in moves
-        ],
+        items=[("alert", _move_event(move, codes[move.alert.region_id])) for move in moves],
         at=at,
     )
+
+
+def _move_event(move: Move, region: str) -> dict[str, object]:
+    # A mute leaves the state as it was: the event says so, and what changed.
+    previous = move.previous if move.field == "state" else move.alert.state
+    return {**alert_event(move.alert, region, previous), "change": move.field}
 
 
 def alert_event(alert: Alert, region: str, previous: str | None) -> dict[str, object]:
@@ -301,6 +318,8 @@ def alert_event(alert: Alert, region: str, previous: str | None) -> dict[str, ob
         "value": alert.value,
         "explanation": alert.explanation,
         "is_demo": alert.is_demo,
+        "is_rollup": alert.is_rollup,
+        "muted_by": alert.muted_by_id,
     }
 
 

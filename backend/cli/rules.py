@@ -25,7 +25,7 @@ from backend.cli.common import console, context, fail
 from backend.db import transaction
 from backend.rules import service
 from ingest.indicators import BY_CODE
-from rules import AlertCandidate, Rule, RuleSet
+from rules import AlertCandidate, RuleSet
 
 app = typer.Typer(help="Alert rules: validate, backtest, import, evaluate.", no_args_is_help=True)
 
@@ -59,10 +59,10 @@ def _pack(name: str) -> Path:
 def _catalogue_warnings(rule_set: RuleSet) -> list[str]:
     # Not an error: analysts' own uploads may bring codes the catalogue does not list.
     return [
-        f"{rule_set.origins.get(rule.name, '?')}: warning: indicator {rule.indicator!r} "
+        f"{rule_set.origins.get(rule.name, '?')}: warning: indicator {code!r} "
         "is not in the indicator catalogue; the rule only fires on uploaded data"
-        for rule in rule_set
-        if rule.indicator not in BY_CODE
+        for rule in service.definitions(rule_set)
+        for code in sorted(rule.indicators - set(BY_CODE))
     ]
 
 
@@ -74,7 +74,8 @@ def validate(
     rule_set = _load_files(paths)
     for warning in _catalogue_warnings(rule_set):
         typer.echo(warning, err=True)
-    typer.echo(f"ok: {len(rule_set)} rules in {len(paths)} files")
+    count = len(service.definitions(rule_set))
+    typer.echo(f"ok: {count} rules in {len(paths)} files")
 
 
 @contextmanager
@@ -93,14 +94,16 @@ def _database() -> Iterator[Session]:
         ctx.dispose()
 
 
-def _chosen_rules(session: Session, rules_path: list[Path] | None, pack: str | None) -> list[Rule]:
-    """Return the rules to backtest: files, a pack, or else the database's active rules."""
+def _chosen_rules(
+    session: Session, rules_path: list[Path] | None, pack: str | None
+) -> list[service.Definition]:
+    """Return the rules and composites to backtest: files, a pack, or the active rules."""
     if rules_path:
-        return list(_load_files(rules_path))
+        return service.definitions(_load_files(rules_path))
     if pack:
-        return list(_load_files([_pack(pack)]))
+        return service.definitions(_load_files([_pack(pack)]))
     stored = [active.rule for active in service.active_rules(session=session)]
-    return stored or list(_load_files([_pack("default")]))
+    return stored or service.definitions(_load_files([_pack("default")]))
 
 
 def _contract_row(candidate: AlertCandidate) -> dict[str, object]:
@@ -124,13 +127,21 @@ def backtest(
     start: int | None = typer.Option(None, "--from", help="First year of alerts to list."),
     end: int | None = typer.Option(None, "--to", help="Last year of alerts to list."),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="json or table."),
+    as_known_then: bool = typer.Option(
+        False,
+        "--as-known-then",
+        help="Replay the releases one by one: each period judged on the values published "
+        "by then, each alert listed once, from the release that first raised it.",
+    ),
 ) -> None:
     """List every alert the rules would have raised over the history in the database."""
     if rules_path and pack:
         fail("give either --rules or --pack, not both")
     with _database() as session:
         chosen = _chosen_rules(session, rules_path, pack)
-        found = service.backtest(session=session, rules=chosen, start=start, end=end)
+        found = service.backtest(
+            session=session, rules=chosen, start=start, end=end, as_known_then=as_known_then
+        )
     if output is OutputFormat.json:
         typer.echo(json.dumps({"alerts": [_contract_row(c) for c in found]}, allow_nan=False))
     else:
@@ -153,7 +164,7 @@ def import_rules(
             session=session, rule_set=rule_set, author=author or getpass.getuser(), reason=reason
         )
     typer.echo(
-        f"imported {len(rule_set)} rules: {len(summary.created)} new, "
+        f"imported {len(service.definitions(rule_set))} rules: {len(summary.created)} new, "
         f"{len(summary.updated)} new versions, {len(summary.unchanged)} unchanged"
     )
 

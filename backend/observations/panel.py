@@ -4,7 +4,9 @@ The panel is the long DataFrame ``rules.backtest`` takes: region (ISO3), indicat
 (code), period (str) and value (float, NaN when a published value is empty), plus
 is_demo (bool), which the rule core ignores and the alert lifecycle uses to mark alerts
 raised on demo data. It holds one value per series and period: the latest vintage, or
-with ``as_known_then`` the value as it was known on a past date.
+with ``as_known_then`` the value as it was known on a past date. ``load_vintages`` reads
+every vintage at once, and ``known_on`` cuts the panel as known on any date out of it, so
+a release-by-release replay costs one query.
 """
 
 from __future__ import annotations
@@ -116,6 +118,43 @@ def load_panel(
     if ids is not None and len(ids) > _MAX_BOUND_REGIONS:
         frame = frame[frame["region_id"].isin(ids)]
     return _one_value_per_period(frame)
+
+
+def load_vintages(
+    *, session: Session, indicator_codes: Collection[str], until: date | None = None
+) -> pd.DataFrame:
+    """Return every published vintage of the indicators' series, oldest vintage first.
+
+    The panel's columns plus ``vintage`` (the release date); ``until`` leaves out the
+    releases published after that date.
+    """
+    codes = sorted(indicator_codes)
+    query = (
+        select(Region.code, Indicator.code, Observation.period, Observation.value,
+               Observation.is_demo, Observation.vintage)
+        .join(Indicator, Indicator.id == Observation.indicator_id)
+        .join(Region, Region.id == Observation.region_id)
+        .where(Indicator.code.in_(codes))
+    )  # fmt: skip
+    if until is not None:
+        query = query.where(Observation.vintage <= until)
+    frame = pd.DataFrame(session.execute(query).all(), columns=[*PANEL_COLUMNS, "vintage"])
+    return frame.sort_values("vintage", kind="stable").reset_index(drop=True)
+
+
+def vintage_dates(vintages: pd.DataFrame) -> list[date]:
+    """Return the distinct release dates of a vintage frame, oldest first."""
+    return sorted(set(vintages["vintage"]))
+
+
+def known_on(vintages: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Return the panel as it was known on a day: per period, the newest vintage by then."""
+    published = vintages[vintages["vintage"] <= day]
+    # Rows come oldest vintage first, so the last of each series and period is the newest.
+    newest = published.drop_duplicates(["region", "indicator", "period", "is_demo"], keep="last")
+    if newest.empty:
+        return _empty_panel()
+    return _one_value_per_period(newest)
 
 
 def _one_value_per_period(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,9 +21,10 @@ from backend.errors import Conflict, InvalidInput, NotFound
 from backend.rules import service
 from backend.rules.models import Rule as RuleRow
 from backend.rules.models import RuleVersion
+from backend.rules.service import Definition
 from backend.sources.models import Indicator
 from backend.users.models import User
-from rules import AlertCandidate, Rule, RuleSet
+from rules import AlertCandidate, RuleSet
 
 SOURCE_NAME = "yaml"  # how messages name the request's rule text: "yaml:7: ..."
 
@@ -46,13 +47,14 @@ def parse_rule_file(text: str) -> RuleSet:
 
 def missing_indicators(*, session: Session, rule_set: RuleSet) -> list[str]:
     """Return a warning per rule whose indicator has no row in the database yet."""
-    codes = {rule.indicator for rule in rule_set}
+    items = service.definitions(rule_set)
+    codes = service.indicators_of(items)
     known = set(session.scalars(select(Indicator.code).where(Indicator.code.in_(sorted(codes)))))
     return [
         f"{rule_set.origins.get(rule.name, SOURCE_NAME)}: warning: indicator "
-        f"{rule.indicator!r} is not in the database; the rule fires only once data arrives"
-        for rule in rule_set
-        if rule.indicator not in known
+        f"{code!r} is not in the database; the rule fires only once data arrives"
+        for rule in items
+        for code in sorted(rule.indicators - known)
     ]
 
 
@@ -62,14 +64,14 @@ class StoredRule:
 
     row: RuleRow
     versions: list[RuleVersion]
-    rule: Rule | None
+    rule: Definition | None
 
     @property
     def current(self) -> RuleVersion:
         """Return the current version."""
         return next(v for v in self.versions if v.version == self.row.current_version)
 
-    def loaded(self) -> Rule:
+    def loaded(self) -> Definition:
         """Return the parsed current version, or raise Conflict when it no longer loads."""
         if self.rule is None:
             raise Conflict(f"The saved version of {self.row.name!r} no longer loads; save a fix")
@@ -78,7 +80,8 @@ class StoredRule:
     def rule_file(self) -> str:
         """Return the current version as a rule file of one group, ready to edit."""
         definition = yaml.safe_load(self.current.definition)
-        document = {"groups": [{"name": self.row.group_name, "rules": [definition]}]}
+        key = service.group_key(definition)
+        document = {"groups": [{"name": self.row.group_name, key: [definition]}]}
         return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
 
     def audit_state(self) -> dict[str, object]:
@@ -90,7 +93,7 @@ class StoredRule:
         }
 
 
-def _parsed(row: RuleRow, definition: str) -> Rule | None:
+def _parsed(row: RuleRow, definition: str) -> Definition | None:
     try:
         return service.parse_definition(definition, row.group_name, f"rule {row.name}")
     except rule_core.RuleFileError:
@@ -125,7 +128,7 @@ def get_rule(*, session: Session, name: str) -> StoredRule:
 def create_rules(*, session: Session, text: str, reason: str, actor: User) -> list[StoredRule]:
     """Store every rule of a rule file as version 1; Conflict when a name is taken."""
     rule_set = parse_rule_file(text)
-    names = [rule.name for rule in rule_set]
+    names = [rule.name for rule in service.definitions(rule_set)]
     taken = session.scalars(select(RuleRow.name).where(RuleRow.name.in_(names))).all()
     if taken:
         raise Conflict(
@@ -143,7 +146,7 @@ def create_rules(*, session: Session, text: str, reason: str, actor: User) -> li
 
 def _one_rule(text: str, name: str) -> RuleSet:
     rule_set = parse_rule_file(text)
-    found = [rule.name for rule in rule_set]
+    found = [rule.name for rule in service.definitions(rule_set)]
     if found != [name]:
         raise InvalidInput(
             f"The rule file must hold exactly the rule {name!r}; it holds {found or 'none'}"
@@ -232,7 +235,7 @@ def impact(
     """Backtest the saved rule and the proposed YAML over one panel and diff the alerts."""
     stored = get_rule(session=session, name=name)
     saved = stored.loaded()
-    proposed = _one_rule(text, name).rules[0]
+    proposed = service.definitions(_one_rule(text, name))[0]
     with rule_errors():
         saved_found, proposed_found = service.backtest_pair(
             session=session, saved=saved, proposed=proposed, start=start, end=end

@@ -32,7 +32,7 @@ from backend.rules.schemas import (
     RuleYamlBody,
     ValidationRead,
 )
-from rules import AlertCandidate, Rule
+from rules import AlertCandidate, Composite
 
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = ANALYST_RESPONSES | {
     409: problem_doc("Name taken, no change, or edited from a stale version"),
@@ -46,10 +46,11 @@ def _read(stored: StoredRule) -> dict[str, Any]:
     return {
         "name": stored.row.name,
         "group": stored.row.group_name,
+        "kind": "composite" if isinstance(rule, Composite) else "rule",
         "enabled": stored.row.enabled,
         "current_version": stored.row.current_version,
         "indicator": rule.indicator if rule else None,
-        "operator": rule.operator if rule else None,
+        "operator": rule.mode if isinstance(rule, Composite) else rule.operator if rule else None,
         "severity": rule.severity if rule else None,
         "sentence": rule.sentence if rule else None,
         "updated_at": current.created_at,
@@ -70,11 +71,13 @@ def _alerts(found: list[AlertCandidate]) -> list[BacktestAlert]:
     return [BacktestAlert.model_validate(editing.contract_row(c)) for c in found]
 
 
-def _backtest(session: SessionDep, chosen: list[Rule], window: BacktestWindow) -> BacktestRead:
+def _backtest(
+    session: SessionDep, chosen: list[service.Definition], window: BacktestWindow
+) -> BacktestRead:
     with editing.rule_errors():
         found = service.backtest(
             session=session, rules=chosen, start=window.start, end=window.end,
-            as_known_then=window.as_known_then,
+            as_known_then=window.as_known_then or False,
         )  # fmt: skip
     return BacktestRead(alerts=_alerts(found))
 
@@ -120,9 +123,8 @@ def validate_rules(session: SessionDep, body: RuleYamlBody) -> ValidationRead:
         messages = exc.extra.get("messages", [exc.detail])
         return ValidationRead(valid=False, rules=[], errors=messages, warnings=[])
     warnings = editing.missing_indicators(session=session, rule_set=rule_set)
-    return ValidationRead(
-        valid=True, rules=[r.name for r in rule_set], errors=[], warnings=warnings
-    )
+    names = [r.name for r in service.definitions(rule_set)]
+    return ValidationRead(valid=True, rules=names, errors=[], warnings=warnings)
 
 
 @router.post("/backtest", summary="Backtest a rule file", dependencies=READ_ACCESS)
@@ -131,7 +133,7 @@ def backtest_rules(session: SessionDep, body: BacktestRequest) -> BacktestRead:
 
     The shape is `tocsin rules backtest --format json`'s, in period order.
     """
-    return _backtest(session, list(editing.parse_rule_file(body.yaml)), body)
+    return _backtest(session, service.definitions(editing.parse_rule_file(body.yaml)), body)
 
 
 @router.get("/{name}", summary="Get a rule", responses=NOT_FOUND_RESPONSE, dependencies=READ_ACCESS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -30,6 +30,12 @@ class RuleRead(BaseModel):
 
     name: str = Field(description="Rule name", examples=["homicide_rate_record"])
     group: str = Field(description="Rule group", examples=["homicide"])
+    kind: Literal["rule", "composite"] = Field(
+        default="rule",
+        description="A rule (one operator on one indicator) or a composite (all/any of "
+        "clauses; its operator is `all` or `any`, its indicator the first clause's)",
+        examples=["rule"],
+    )
     enabled: bool = Field(description="Evaluated on ingest", examples=[True])
     current_version: int = Field(description="Current version number", examples=[3])
     indicator: str | None = Field(description="Indicator it reads", examples=["homicide_rate"])
@@ -137,10 +143,13 @@ class BacktestWindow(BaseModel):
 
     start: Year | None = Field(default=None, description="First year of alerts", examples=[2010])
     end: Year | None = Field(default=None, description="Last year of alerts", examples=[2023])
-    as_known_then: date | None = Field(
-        default=None,
-        description="Replay the data as published on this date (vintage-aware backtest)",
-        examples=["2022-06-30"],
+    as_known_then: bool | date | None = Field(
+        default=False,
+        description="Vintage-aware backtest: true replays the releases one by one, each "
+        "period evaluated on the values published by then, and lists each alert once, from "
+        "the release that first raised it (its explanation names that release's date); a "
+        "date replays the releases published up to it; false or null reads the latest data",
+        examples=[True, "2022-06-30"],
     )
 
 

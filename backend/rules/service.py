@@ -3,14 +3,16 @@
 Each rule's definition is stored as canonical YAML (the validated rule dumped with its
 defaults left out), so re-importing an unchanged file adds no version, comments and key
 order never count as a change, and a stored version always loads back to the same rule.
+Composites (``all``/``any`` of clauses) are stored, versioned and evaluated like rules.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 import yaml
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import rules as rule_core
+from backend.alerts.grouping import ROLLUP_MIN_MEMBERS, GroupingSummary, regroup
 from backend.alerts.service import (
     ApplySummary,
     EvaluatedScope,
@@ -26,14 +29,24 @@ from backend.alerts.service import (
     delete_demo_alerts,
 )
 from backend.observations.models import Observation
-from backend.observations.panel import load_panel, region_meta
+from backend.observations.panel import (
+    known_on,
+    load_panel,
+    load_vintages,
+    region_meta,
+    vintage_dates,
+)
 from backend.observations.upsert import period_start
 from backend.regions.models import Region
 from backend.rules.models import Rule as RuleRow
 from backend.rules.models import RuleVersion
 from backend.sources.models import Indicator
 from backend.timeutil import utcnow
-from rules import AlertCandidate, Rule, RuleSet
+from rules import AlertCandidate, Composite, Rule, RuleSet
+from rules.composites import to_cadence
+from rules.periods import detect_cadence
+
+Definition = Rule | Composite  # what one stored rule version holds
 
 
 class StoredRuleError(ValueError):
@@ -46,9 +59,9 @@ class StoredRuleError(ValueError):
 
 @dataclass(frozen=True)
 class ActiveRule:
-    """An enabled rule, parsed from its current stored version."""
+    """An enabled rule or composite, parsed from its current stored version."""
 
-    rule: Rule
+    rule: Definition
     rule_id: int
     version: int
     group: str
@@ -76,17 +89,43 @@ class EvaluationSummary:
     observations: int = 0
     candidates: int = 0
     alerts: ApplySummary = field(default_factory=ApplySummary)
+    grouping: GroupingSummary = field(default_factory=GroupingSummary)
 
 
-def definition_yaml(rule: Rule) -> str:
-    """Return the canonical YAML stored for a rule."""
+def definitions(rule_set: RuleSet) -> list[Definition]:
+    """Return a rule set's rules, then its composites, in file and group order."""
+    return [*rule_set.rules, *rule_set.composites]
+
+
+def split_definitions(items: Iterable[Definition]) -> tuple[list[Rule], list[Composite]]:
+    """Return the plain rules and the composites among the definitions."""
+    chosen = list(items)
+    composites = [item for item in chosen if isinstance(item, Composite)]
+    return [item for item in chosen if isinstance(item, Rule)], composites
+
+
+def indicators_of(items: Iterable[Definition]) -> set[str]:
+    """Return every indicator code the rules and composites read."""
+    return {code for item in items for code in item.indicators}
+
+
+def definition_yaml(rule: Definition) -> str:
+    """Return the canonical YAML stored for a rule or composite."""
     data = rule.model_dump(mode="json", by_alias=True, exclude_defaults=True)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _parse_definition(text: str, group: str, label: str) -> Rule:
-    document = {"groups": [{"name": group, "rules": [yaml.safe_load(text)]}]}
-    return rule_core.load_rules_text(yaml.safe_dump(document, sort_keys=False), label).rules[0]
+def group_key(definition: object) -> str:
+    """Return the rule-file key a stored definition goes under: rules or composites."""
+    is_composite = isinstance(definition, dict) and ("all" in definition or "any" in definition)
+    return "composites" if is_composite else "rules"
+
+
+def _parse_definition(text: str, group: str, label: str) -> Definition:
+    data = yaml.safe_load(text)
+    document = {"groups": [{"name": group, group_key(data): [data]}]}
+    loaded = rule_core.load_rules_text(yaml.safe_dump(document, sort_keys=False), label)
+    return definitions(loaded)[0]
 
 
 def import_rule_set(
@@ -108,7 +147,8 @@ def import_rule_set(
     current = _current_definitions(session, stored.values())
     outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
     for group in rule_set.groups:
-        for rule in group.rules:
+        members: list[Definition] = [*group.rules, *group.composites]
+        for rule in members:
             text = definition_yaml(rule)
             row = stored.get(rule.name)
             if row is not None and (keep_existing or current.get(row.id) == text):
@@ -218,13 +258,20 @@ def _history(candidates: Sequence[AlertCandidate], panel: pd.DataFrame) -> froze
 
     An alert speaks for one data period: once a newer period of the same series is in, the
     old alert is history (kept, resolved) and only the newest period's alert can be firing.
+    A composite's alert speaks for its first clause's series, read at its own cadence.
     """
     if panel.empty:
         return frozenset()
-    newest = panel.groupby(["indicator", "region"])["period"].max().to_dict()
-    return frozenset(
-        c.fingerprint for c in candidates if c.period != newest.get((c.indicator, c.region))
-    )
+    by_series = panel.groupby(["indicator", "region"])["period"].max()
+    newest = cast("dict[tuple[str, str], str]", by_series.to_dict())
+    return frozenset(c.fingerprint for c in candidates if not _is_newest(c, newest))
+
+
+def _is_newest(candidate: AlertCandidate, newest: Mapping[tuple[str, str], str]) -> bool:
+    latest = newest.get((candidate.indicator, candidate.region))
+    if latest is None:
+        return False
+    return to_cadence(latest, detect_cadence(candidate.period).name) == candidate.period
 
 
 def _apply_by_kind(
@@ -259,19 +306,23 @@ def evaluate_changed(
     indicator_codes: Collection[str],
     region_ids: Collection[int] | None,
     detected_at: datetime | None = None,
+    rollup_min: int = ROLLUP_MIN_MEMBERS,
 ) -> EvaluationSummary:
     """Re-evaluate the active rules that read the changed indicators and apply the alerts.
 
     Loads the whole history of the touched series (every region when region_ids is
     None). Alerts raised on demo observations are marked demo; demo alerts of an
-    indicator whose demo data a real ingest replaced are deleted.
+    indicator whose demo data a real ingest replaced are deleted. Then the rules'
+    regional roll-ups (from ``rollup_min`` countries of a sub-region) and the mutes are
+    refreshed.
     """
-    selected = [a for a in active_rules(session=session) if a.rule.indicator in indicator_codes]
+    changed = set(indicator_codes)
+    selected = [a for a in active_rules(session=session) if a.rule.indicators & changed]
     if not selected:
         return EvaluationSummary()
-    codes = {a.rule.indicator for a in selected}
+    codes = indicators_of(a.rule for a in selected)
     delete_demo_alerts(session=session, indicator_codes=_without_demo_data(session, codes))
-    return _evaluate(session, selected, region_ids, detected_at)
+    return _evaluate(session, selected, region_ids, detected_at, rollup_min)
 
 
 def _evaluate(
@@ -279,61 +330,100 @@ def _evaluate(
     selected: Sequence[ActiveRule],
     region_ids: Collection[int] | None,
     detected_at: datetime | None,
+    rollup_min: int = ROLLUP_MIN_MEMBERS,
 ) -> EvaluationSummary:
-    """Backtest the selected rules over their series and apply the alerts they imply."""
-    codes = {a.rule.indicator for a in selected}
-    panel = load_panel(session=session, indicator_codes=codes, region_ids=region_ids)
-    candidates = rule_core.backtest(
-        [a.rule for a in selected], panel, region_meta=region_meta(session=session)
-    )
+    """Backtest the selected rules over their series, apply the alerts, then regroup them."""
+    items = [a.rule for a in selected]
+    panel = load_panel(session=session, indicator_codes=indicators_of(items), region_ids=region_ids)
+    candidates = _run(items, panel, region_meta(session=session))
     scope = EvaluatedScope(
         rules=frozenset(a.rule.name for a in selected),
         regions=None if region_ids is None else _region_codes(session, region_ids),
     )
     refs = {a.rule.name: a.ref for a in selected}
-    totals = _apply_by_kind(
-        session,
-        candidates,
-        _demo_cells(panel),
-        _history(candidates, panel),
-        refs,
-        scope,
-        detected_at or utcnow(),
-    )
-    return EvaluationSummary(len(selected), len(panel), len(candidates), totals)
+    at = detected_at or utcnow()
+    history = _history(candidates, panel)
+    totals = _apply_by_kind(session, candidates, _demo_cells(panel), history, refs, scope, at)
+    grouping = regroup(session=session, rules=scope.rules, detected_at=at, min_members=rollup_min)
+    return EvaluationSummary(len(selected), len(panel), len(candidates), totals, grouping)
 
 
-def evaluate_all(*, session: Session, detected_at: datetime | None = None) -> EvaluationSummary:
+def evaluate_all(
+    *,
+    session: Session,
+    detected_at: datetime | None = None,
+    rollup_min: int = ROLLUP_MIN_MEMBERS,
+) -> EvaluationSummary:
     """Evaluate every active rule over the whole database and apply the alerts."""
-    codes = {a.rule.indicator for a in active_rules(session=session)}
+    codes = indicators_of(a.rule for a in active_rules(session=session))
     return evaluate_changed(
-        session=session, indicator_codes=codes, region_ids=None, detected_at=detected_at
+        session=session,
+        indicator_codes=codes,
+        region_ids=None,
+        detected_at=detected_at,
+        rollup_min=rollup_min,
     )
+
+
+def _run(
+    items: Iterable[Definition], panel: pd.DataFrame, meta: pd.DataFrame
+) -> list[AlertCandidate]:
+    """Backtest rules and composites over one panel."""
+    plain, composites = split_definitions(items)
+    return rule_core.backtest(plain, panel, region_meta=meta, composites=composites)
 
 
 def backtest(
     *,
     session: Session,
-    rules: Iterable[Rule],
+    rules: Iterable[Definition],
     start: int | None = None,
     end: int | None = None,
-    as_known_then: date | None = None,
+    as_known_then: bool | date = False,
 ) -> list[AlertCandidate]:
     """Return every candidate the rules raise over the database's history, in period order.
 
     ``start`` and ``end`` are years (inclusive) bounding the alerts' periods; the whole
     history is still read so that look-back windows see the years before ``start``.
+    ``as_known_then`` replays the releases one by one (see ``replay``); a date stops the
+    replay at the releases published by then.
     """
     selected = list(rules)
-    panel = load_panel(
-        session=session,
-        indicator_codes={rule.indicator for rule in selected},
-        as_known_then=as_known_then,
-    )
-    found = rule_core.backtest(selected, panel, region_meta=region_meta(session=session))
-    return sorted(
-        (c for c in found if _within(c.period, start, end)),
-        key=lambda c: (period_start(c.period), c.region, c.rule),
+    if as_known_then is not False:
+        until = None if as_known_then is True else as_known_then
+        found = replay(session=session, rules=selected, until=until)
+    else:
+        panel = load_panel(session=session, indicator_codes=indicators_of(selected))
+        found = _run(selected, panel, region_meta(session=session))
+    return _in_order(found, start, end)
+
+
+def replay(
+    *, session: Session, rules: Iterable[Definition], until: date | None = None
+) -> list[AlertCandidate]:
+    """Return the alerts the rules raised release by release, each when it was first raised.
+
+    At each distinct vintage date the rules see only the values published by then; an
+    alert is kept from the first release that raised it (a later revision that takes it
+    away does not unsay it), with that date in ``details["known_on"]`` and its sentence.
+    """
+    selected = list(rules)
+    vintages = load_vintages(session=session, indicator_codes=indicators_of(selected), until=until)
+    meta = region_meta(session=session)
+    first: dict[str, AlertCandidate] = {}
+    for day in vintage_dates(vintages):
+        for candidate in _run(selected, known_on(vintages, day), meta):
+            if candidate.fingerprint not in first:
+                first[candidate.fingerprint] = _raised_on(candidate, day)
+    return list(first.values())
+
+
+def _raised_on(candidate: AlertCandidate, day: date) -> AlertCandidate:
+    """Return the candidate marked with the release date that first raised it."""
+    return replace(
+        candidate,
+        explanation=f"{candidate.explanation} (raised with the data published by {day})",
+        details={**candidate.details, "known_on": day.isoformat()},
     )
 
 
@@ -342,8 +432,8 @@ def _within(period: str, start: int | None, end: int | None) -> bool:
     return (start is None or year >= start) and (end is None or year <= end)
 
 
-def parse_definition(text: str, group: str, label: str) -> Rule:
-    """Parse a stored definition back into its rule (raises rules.RuleFileError)."""
+def parse_definition(text: str, group: str, label: str) -> Definition:
+    """Parse a stored definition back into its rule or composite (raises RuleFileError)."""
     return _parse_definition(text, group, label)
 
 
@@ -362,14 +452,14 @@ def evaluate_rules(
 
 
 def backtest_pair(
-    *, session: Session, saved: Rule, proposed: Rule, start: int | None = None,
+    *, session: Session, saved: Definition, proposed: Definition, start: int | None = None,
     end: int | None = None,
 ) -> tuple[list[AlertCandidate], list[AlertCandidate]]:  # fmt: skip
     """Backtest a saved rule and a proposed edit of it over one panel, each in period order."""
-    panel = load_panel(session=session, indicator_codes={saved.indicator, proposed.indicator})
+    panel = load_panel(session=session, indicator_codes=indicators_of([saved, proposed]))
     meta = region_meta(session=session)
-    saved_found = rule_core.backtest([saved], panel, region_meta=meta)
-    proposed_found = rule_core.backtest([proposed], panel, region_meta=meta)
+    saved_found = _run([saved], panel, meta)
+    proposed_found = _run([proposed], panel, meta)
     return _in_order(saved_found, start, end), _in_order(proposed_found, start, end)
 
 

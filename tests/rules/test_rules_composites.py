@@ -88,8 +88,14 @@ def test_missing_policies(missing: str, mode: str, expected: list[tuple[str, str
 
 def test_explanation_names_each_clause_state() -> None:
     (alert, *_) = backtest([], PANEL, composites=[_composite("unknown", "any")])
-    assert alert.explanation == "a threshold_above: true; b threshold_above: unknown"
+    assert alert.explanation == (
+        "a threshold_above: true (5 in 2019, threshold 1); b threshold_above: unknown (no value)"
+    )
     assert alert.indicator == "a"
+    assert alert.details["clause1_value"] == 5.0
+    assert alert.details["clause1_period"] == "2019"
+    assert alert.details["clause2_state"] == "unknown"
+    assert alert.details["clause2_period"] is None
 
 
 def test_now_reads_periods_of_any_cadence_and_extends_the_axis() -> None:
@@ -127,3 +133,30 @@ groups:
     )
     assert [c.name for c in rules.composites] == ["c"]
     assert len(backtest(rules, PANEL)) == 3
+
+
+RISING = pd.DataFrame(
+    {
+        "region": ["AAA"] * 6,
+        "indicator": ["a"] * 6,
+        "period": ["2015", "2016", "2017", "2018", "2019", "2020"],
+        "value": [5.0, 5.0, 5.0, 0.0, 0.0, 5.0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("cooldown", "expected"),
+    [
+        (0, ["2015", "2016", "2017", "2020"]),
+        (1, ["2015", "2017", "2020"]),
+        (2, ["2015", "2020"]),
+        (5, ["2015"]),  # 2020 is 5 periods after the kept 2015: inside the cooldown
+    ],
+)
+def test_cooldown_keeps_one_alert_per_episode(cooldown: int, expected: list[str]) -> None:
+    composite = _composite("true", cooldown=cooldown)
+    found = backtest([], RISING, composites=[composite])
+    assert [a.period for a in found] == expected
+    streamed = evaluate_composite(composite, RISING, region="AAA")
+    assert streamed == found

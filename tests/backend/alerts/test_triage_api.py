@@ -143,13 +143,13 @@ def test_comment_and_label_and_history(
     assert _post(client, f"{path}/label", analyst, {"label": "useful"}).status_code == 409
     assert _post(client, f"{path}/label", analyst, {"label": "great"}).status_code == 422
     assert _post(client, f"{path}/escalate", analyst, {}).status_code == 200
-    history = client.get(f"{API}{path}/history")
+    history = client.get(f"{API}{path}/history", headers=people["viewer"].headers())
     assert history.status_code == 200
     kinds = [(i["kind"], i["actor"]) for i in history.json()["items"]]
     assert kinds == [("comment", "analyst1"), ("label", "analyst1"), ("transition", "analyst1")]
     actions = [e["action"] for e in _events(session)]
     assert actions == ["comment", "label", "escalate"]
-    assert client.get(f"{API}/999999/history").status_code == 404
+    assert client.get(f"{API}/999999/history", headers=analyst.headers()).status_code == 404
 
 
 def test_bulk_reports_each_alert(

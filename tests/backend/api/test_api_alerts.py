@@ -83,6 +83,7 @@ def test_list_item_shape(client: TestClient, alerts: list[Any]) -> None:
         "state": "pending", "triage": "acknowledged", "severity": "warning", "value": 33.0,
         "baseline": 20.0, "threshold": 26.0, "explanation": "alert 3",
         "detected_at": "2024-07-01T03:00:00Z", "assignee": None, "is_demo": False,
+        "is_rollup": False, "muted_by": None,
     }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from backend import migrate
 from backend.cli import app
-from rules import pack_path
+from rules import load_rule_files, pack_path
 
 GOOD = """
 groups:
@@ -111,6 +111,30 @@ def test_backtest_json_prints_exactly_the_contract(on_demo_db: str) -> None:
     periods = [a["period"] for a in alerts]
     assert periods == sorted(periods)
     assert {"HND", "GNB"} <= {a["region"] for a in alerts}
+
+
+def _backtest_json(*extra: str) -> list[dict[str, object]]:
+    args = ["rules", "backtest", "--pack", "default", "--format", "json", *extra]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    alerts: list[dict[str, object]] = json.loads(result.stdout)["alerts"]
+    return alerts
+
+
+def test_backtest_as_known_then_replays_the_releases(on_demo_db: str) -> None:
+    latest = _backtest_json()
+    replayed = _backtest_json("--as-known-then")
+    assert replayed and all(set(a) == CONTRACT_KEYS for a in replayed)
+    assert all("(raised with the data published by " in str(a["explanation"]) for a in replayed)
+    # The last release is today's data, so every alert of today was raised by some release.
+    keys = {(a["rule"], a["region"], a["period"]) for a in replayed}
+    assert {(a["rule"], a["region"], a["period"]) for a in latest} <= keys
+
+
+def test_backtest_of_the_pack_includes_its_composites(on_demo_db: str) -> None:
+    names = {a["rule"] for a in _backtest_json()}
+    composites = {c.name for c in load_rule_files([pack_path("default")]).composites}
+    assert names & composites, names
 
 
 def test_backtest_years_and_own_rules(on_demo_db: str, tmp_path: Path) -> None:

@@ -79,14 +79,15 @@ def test_list_and_get_round_trip_the_yaml(
     client: TestClient, people: dict[str, Person], data: World
 ) -> None:
     _create(client, people)
-    listed = client.get(API).json()
+    viewer = people["viewer"].headers()
+    listed = client.get(API, headers=viewer).json()
     assert listed["total"] == 1 and listed["items"][0]["group"] == "homicide"
-    detail = client.get(f"{API}/rate_record").json()
+    detail = client.get(f"{API}/rate_record", headers=viewer).json()
     assert [v["version"] for v in detail["versions"]] == [1]
     assert detail["versions"][0]["reason"] == "first cut"
     body = {"yaml": detail["yaml"], "reason": "no change"}
     assert _put(client, people["analyst"], body).status_code == 409  # the same rule again
-    assert client.get(f"{API}/nope").status_code == 404
+    assert client.get(f"{API}/nope", headers=viewer).status_code == 404
 
 
 def test_update_adds_a_version_re_evaluates_and_audits_before_after(
@@ -139,14 +140,17 @@ def test_writes_need_an_analyst(client: TestClient, people: dict[str, Person], d
     assert _put(client, people["viewer"], body).status_code == 403
 
 
-def test_validate_reports_lines_and_warnings(client: TestClient, data: World) -> None:
-    ok = client.post(f"{API}/validate", json={"yaml": rule_file()}).json()
+def test_validate_reports_lines_and_warnings(
+    client: TestClient, people: dict[str, Person], data: World
+) -> None:
+    viewer = people["viewer"].headers()  # a dry run, allowed to every reader
+    ok = client.post(f"{API}/validate", json={"yaml": rule_file()}, headers=viewer).json()
     assert ok == {"valid": True, "rules": ["rate_record"], "errors": [], "warnings": []}
     unknown = rule_file().replace("indicator: homicide_rate", "indicator: not_here")
-    warned = client.post(f"{API}/validate", json={"yaml": unknown}).json()
+    warned = client.post(f"{API}/validate", json={"yaml": unknown}, headers=viewer).json()
     assert warned["valid"] and "not_here" in warned["warnings"][0]
     loud = rule_file().replace("severity: warning", LOUD)
-    bad = client.post(f"{API}/validate", json={"yaml": loud})
+    bad = client.post(f"{API}/validate", json={"yaml": loud}, headers=viewer)
     assert bad.status_code == 200
     assert bad.json()["valid"] is False and bad.json()["errors"][0].startswith("yaml:8:")
 
@@ -154,27 +158,98 @@ def test_validate_reports_lines_and_warnings(client: TestClient, data: World) ->
 def test_backtests_return_the_cli_contract(
     client: TestClient, people: dict[str, Person], data: World
 ) -> None:
-    found = client.post(f"{API}/backtest", json={"yaml": rule_file()}).json()["alerts"]
+    viewer = people["viewer"].headers()
+    found = client.post(f"{API}/backtest", json={"yaml": rule_file()}, headers=viewer).json()[
+        "alerts"
+    ]
     assert found and all(set(a) == CONTRACT for a in found)
     assert ("AAA", "2018") in _keys(found) and ("AAA", "2021") in _keys(found)
     _create(client, people)
-    saved = client.post(f"{API}/rate_record/backtest", json={"start": 2019}).json()["alerts"]
+    saved = client.post(f"{API}/rate_record/backtest", json={"start": 2019}, headers=viewer).json()[
+        "alerts"
+    ]
     assert _keys(saved) == [k for k in _keys(found) if k[1] >= "2019"]
-    assert client.post(f"{API}/nope/backtest", json={}).status_code == 404
+    assert client.post(f"{API}/nope/backtest", json={}, headers=viewer).status_code == 404
 
 
 def test_impact_diffs_saved_and_proposed(
     client: TestClient, people: dict[str, Person], data: World
 ) -> None:
     _create(client, people)
-    response = client.post(f"{API}/rate_record/impact", json={"yaml": rule_file(floor=6.8)})
+    viewer = people["viewer"].headers()
+    response = client.post(
+        f"{API}/rate_record/impact", json={"yaml": rule_file(floor=6.8)}, headers=viewer
+    )
     assert response.status_code == 200, response.text
     impact = response.json()
     assert impact["saved_version"] == 1 and impact["added"] == 0
     assert ("AAA", "2018") in _keys(impact["removed_alerts"])
     assert impact["removed"] == len(impact["removed_alerts"])
     assert impact["summary"].startswith(f"This edit adds 0 and removes {impact['removed']} ")
-    back = client.post(f"{API}/rate_record/impact", json={"yaml": rule_file(floor=0.1)}).json()
+    back = client.post(
+        f"{API}/rate_record/impact", json={"yaml": rule_file(floor=0.1)}, headers=viewer
+    ).json()
     assert back["removed"] == 0 and ("BBB", "2018") in _keys(back["added_alerts"])
-    wrong = client.post(f"{API}/rate_record/impact", json={"yaml": rule_file(name="x")})
+    wrong = client.post(
+        f"{API}/rate_record/impact", json={"yaml": rule_file(name="x")}, headers=viewer
+    )
     assert wrong.status_code == 422
+
+
+COMPOSITE = """groups:
+  - name: composites
+    composites:
+      - name: rising_twice
+        all:
+          - {indicator: homicide_rate, operator: change_vs_previous, params: {min_change: 0.2}}
+          - indicator: homicide_rate
+            operator: threshold_above
+            params: {threshold: 6}
+        severity: critical
+        labels: {theme: homicide}
+        annotations: {summary: "{region} {period} ({clauses})"}
+"""
+
+
+def test_composites_are_created_listed_versioned_and_backtested(
+    client: TestClient, people: dict[str, Person], data: World
+) -> None:
+    assert _create(client, people, COMPOSITE).status_code == 201
+    viewer = people["viewer"].headers()
+    listed = {r["name"]: r for r in client.get(API, headers=viewer).json()["items"]}
+    rule = listed["rising_twice"]
+    assert (rule["kind"], rule["operator"], rule["indicator"]) == (
+        "composite",
+        "all",
+        "homicide_rate",
+    )
+    assert rule["sentence"].startswith("all of: homicide_rate: change of at least +20%")
+    detail = client.get(f"{API}/rising_twice", headers=viewer).json()
+    assert "composites:" in detail["yaml"]
+    edited = detail["yaml"].replace("threshold: 6", "threshold: 5")
+    assert (
+        _put(
+            client, people["analyst"], {"yaml": edited, "reason": "lower"}, "rising_twice"
+        ).status_code
+        == 200
+    )
+    found = client.post(f"{API}/rising_twice/backtest", json={}, headers=viewer).json()["alerts"]
+    assert _keys(found) == [("AAA", "2018"), ("AAA", "2021")]
+    assert "homicide_rate threshold_above: true (7 in 2021, threshold 5)" in found[1]["explanation"]
+
+
+@pytest.mark.parametrize("as_known_then", [True, "2024-06-30"])
+def test_backtest_as_known_then_replays_the_releases(
+    client: TestClient, people: dict[str, Person], data: World, as_known_then: object
+) -> None:
+    body = {"yaml": rule_file(), "as_known_then": as_known_then}
+    response = client.post(f"{API}/backtest", json=body, headers=people["viewer"].headers())
+    found = response.json()["alerts"]
+    assert found and all(set(a) == CONTRACT for a in found)
+    assert all(
+        a["explanation"].endswith("(raised with the data published by 2024-06-30)") for a in found
+    )
+    before = {"yaml": rule_file(), "as_known_then": "2024-06-29"}
+    assert client.post(
+        f"{API}/backtest", json=before, headers=people["viewer"].headers()
+    ).json() == {"alerts": []}
