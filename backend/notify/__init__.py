@@ -1,0 +1,1 @@
+"""Alert notifications: subscriptions, silences, webhook and e-mail delivery."""
