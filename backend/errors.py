@@ -66,6 +66,12 @@ class Forbidden(DomainError):
     status, title, slug = 403, "Forbidden", "forbidden"
 
 
+class TooLarge(DomainError):
+    """The request body is over the size limit."""
+
+    status, title, slug = 413, "Content too large", "content-too-large"
+
+
 class ServiceUnavailable(DomainError):
     """A dependency the request needs (the database, a source) cannot be reached."""
 

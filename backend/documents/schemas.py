@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.csvlist import CsvFormat
 from backend.regions.schemas import RegionCode
 
 Word = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
@@ -45,7 +46,7 @@ class DocumentPage(BaseModel):
     page_size: int = Field(description="Page size asked for", examples=[100])
 
 
-class DocumentQuery(BaseModel):
+class DocumentQuery(CsvFormat):
     """Filters and page of the document list."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.csvlist import CsvFormat
 from backend.regions.schemas import RegionCode, RegionRef
 
 # Year, quarter, month or day, as stored in observation.period.
@@ -151,7 +152,7 @@ class HeatmapQuery(BaseModel):
     )
 
 
-class SeriesQuery(BaseModel):
+class SeriesQuery(CsvFormat):
     """Query of one region's series of one indicator."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from backend.csvlist import CsvFormat
+
 RegionLevel = Literal["world", "region", "subregion", "intermediate", "country", "area"]
 
 # ISO3, M49_nnn or an area code; the pattern keeps control characters away from the database.
@@ -60,7 +62,7 @@ class RegionPage(BaseModel):
     total: int = Field(description="Number of items", examples=[248])
 
 
-class RegionFilter(BaseModel):
+class RegionFilter(CsvFormat):
     """Query filters for the region list."""
 
     model_config = ConfigDict(extra="forbid")

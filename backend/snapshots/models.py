@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
@@ -37,6 +46,24 @@ class SnapshotFile(Base):
     )
     format: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SnapshotFigure(Base):
+    """A figure of a snapshot as PNG, rendered at its first export and reused ever after.
+
+    Renderers change (a Chromium upgrade moves a pixel); keeping the bytes is what makes a
+    brief exported a year later identical to the first one.
+    """
+
+    __tablename__ = "snapshot_figure"
+    __table_args__ = (UniqueConstraint("snapshot_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("snapshot.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40), comment="heatmap, timeline, movers")
+    png: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

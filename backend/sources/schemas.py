@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.alerts.schemas import UtcDateTime
+from backend.csvlist import CsvFormat
+
 Freshness = Literal["fresh", "stale", "never"]
 
 
@@ -26,9 +29,13 @@ class RunRead(BaseModel):
 
     id: int = Field(description="Run id", examples=[57])
     trigger: str = Field(description="manual, schedule or demo", examples=["schedule"])
-    status: str = Field(description="running, succeeded, failed or abandoned", examples=["failed"])
-    started_at: datetime = Field(description="Start (UTC)")
-    finished_at: datetime | None = Field(description="End (UTC); null while running")
+    status: str = Field(
+        description="requested (waiting for the scheduler), running, succeeded, failed or "
+        "abandoned",
+        examples=["failed"],
+    )
+    started_at: UtcDateTime = Field(description="Start (UTC)")
+    finished_at: UtcDateTime | None = Field(description="End (UTC); null while running")
     counts: RunCounts
     error: str | None = Field(description="Why it failed", examples=["HTTP 503 from publisher"])
 
@@ -85,7 +92,7 @@ class SourcePage(BaseModel):
     total: int = Field(description="Number of items", examples=[6])
 
 
-class RunQuery(BaseModel):
+class RunQuery(CsvFormat):
     """Page of a source's runs."""
 
     model_config = ConfigDict(extra="forbid")

@@ -1,0 +1,1 @@
+"""Analysts' own indicators, uploaded as CSV files made from the template."""
