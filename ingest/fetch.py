@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +13,7 @@ from types import TracebackType
 import httpx
 
 from backend.config import Settings
+from backend.files import write_atomically
 from ingest.sources.base import FetchError, Payload, sniff
 
 log = logging.getLogger(__name__)
@@ -22,6 +21,13 @@ log = logging.getLogger(__name__)
 USER_AGENT = "Tocsin/0.1 (+https://github.com/tocsin; early-warning dashboard)"
 VALIDATORS_FILE = "http_validators.json"
 MAX_BACKOFF = 30.0
+# What each transport failure means, for the one-line reason of a failed run (first match).
+_TRANSPORT_WORDS: tuple[tuple[type[httpx.TransportError], str], ...] = (
+    (httpx.TimeoutException, "the publisher did not answer in time"),
+    (httpx.ConnectError, "could not connect to the publisher"),
+    (httpx.RemoteProtocolError, "the answer broke off or was garbled"),
+    (httpx.NetworkError, "the connection was dropped"),
+)
 
 
 class Fetcher:
@@ -60,11 +66,18 @@ class Fetcher:
         response = self._send(url, headers)
         if response.status_code == 304:
             return Payload(content=b"", url=url, not_modified=True)
+        if response.status_code >= 500:
+            raise FetchError(  # the meaning first: a long URL may be cut from the reason
+                f"the publisher's server failed {self._attempts()}"
+                f" (HTTP {response.status_code} from {url})"
+            )
         if response.status_code >= 400:
             raise FetchError(f"HTTP {response.status_code} from {url}")
         content = response.content
         if not accept_html and sniff(content) == "html":
-            raise FetchError(f"{url} returned an HTML page, not data (a portal or error page?)")
+            raise FetchError(
+                f"the publisher returned an HTML page, not data (a portal or error page?): {url}"
+            )
         self._remember(url, response)
         return Payload(
             content=content,
@@ -80,7 +93,10 @@ class Fetcher:
                 response = self._client.get(url, headers=headers)
             except httpx.TransportError as exc:  # timeouts, refused and dropped connections
                 if last:
-                    raise FetchError(f"{type(exc).__name__} fetching {url}: {exc}") from exc
+                    raise FetchError(
+                        f"{_transport_words(exc)} {self._attempts()}"
+                        f" ({type(exc).__name__} fetching {url}: {exc})"
+                    ) from exc
                 reason = type(exc).__name__
             else:
                 if response.status_code < 500 or last:
@@ -97,6 +113,11 @@ class Fetcher:
             )
             self._sleep(delay)
         raise FetchError(f"no attempt was made to fetch {url}")  # only with retries < 0
+
+    def _attempts(self) -> str:
+        """Say how many times a request was tried, for failure messages."""
+        tries = self._retries + 1
+        return f"after {tries} attempts" if tries > 1 else "after 1 attempt (no retry)"
 
     def _conditional_headers(self, url: str) -> dict[str, str]:
         known = self._known.get(url, {})
@@ -121,7 +142,7 @@ class Fetcher:
         if not self._pending or self._path is None:
             return
         merged = {**_read_validators(self._path), **self._pending}
-        _write_atomically(self._path, json.dumps(merged, indent=1, sort_keys=True).encode())
+        write_atomically(self._path, json.dumps(merged, indent=1, sort_keys=True).encode())
         self._known.update(self._pending)
         self._pending.clear()
 
@@ -149,6 +170,14 @@ def make_fetcher(
     )
 
 
+def _transport_words(exc: httpx.TransportError) -> str:
+    """Say in plain words what a transport failure means."""
+    for kind, words in _TRANSPORT_WORDS:
+        if isinstance(exc, kind):
+            return words
+    return "the transfer failed"
+
+
 def _read_validators(path: Path | None) -> dict[str, dict[str, str]]:
     if path is None or not path.exists():
         return {}
@@ -160,23 +189,10 @@ def _read_validators(path: Path | None) -> dict[str, dict[str, str]]:
     return data if isinstance(data, dict) else {}
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write through a temporary file and a rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def archive_payload(content: bytes, payload_dir: Path) -> tuple[str, Path]:
     """Store raw bytes as ``payload_dir/<sha256[:2]>/<sha256>``; return the hash and path."""
     digest = hashlib.sha256(content).hexdigest()
     path = payload_dir / digest[:2] / digest
     if not path.exists():
-        _write_atomically(path, content)
+        write_atomically(path, content)
     return digest, path

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import false, select, update
+from sqlalchemy import false, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.context import AppContext
@@ -135,21 +135,30 @@ def one_line(exc: BaseException) -> str:
 
 @contextmanager
 def _writing(ctx: AppContext) -> Iterator[Session]:
-    """Open a transaction that writes; on SQLite it takes the write lock up front.
-
-    In WAL mode SQLite cannot turn a read transaction into a write one after another
-    writer has committed (SQLITE_BUSY_SNAPSHOT, without waiting), so two jobs that read
-    then write would fail at random. A no-op UPDATE first makes a busy writer wait instead.
-    """
+    """Open a transaction that writes, holding the ingest writer lock (``_claim_writer``)."""
     with transaction(ctx.sessions) as session:
         _claim_writer(session)
         yield session
 
 
+# pg_advisory_xact_lock key: one ingest transaction writes at a time, as on SQLite.
+INGEST_WRITER_LOCK = 7_361_001
+
+
 def _claim_writer(session: Session) -> None:
-    if session.get_bind().dialect.name == "sqlite":
+    """Take the database's write lock for this transaction before reading anything.
+
+    Ingests read (existing values, regions, indicators) and then write what differs, so two
+    at once could both insert the same new row. On SQLite a no-op UPDATE takes the write
+    lock up front (in WAL mode a read transaction cannot become a writer once another
+    committed); on PostgreSQL a transaction-scoped advisory lock makes the next ingest wait.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         noop = update(JobLock).where(false()).values(name=JobLock.name)
         session.execute(noop, execution_options={"synchronize_session": False})
+    elif dialect == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(INGEST_WRITER_LOCK)))
 
 
 def _prepare_source(session: Session, source: Source, registry: Registry, ctx: AppContext) -> None:
@@ -400,6 +409,7 @@ def _start(
     ctx: AppContext, session: Session, source: Source, registry: Registry, trigger: str
 ) -> int:
     _claim_writer(session)
+    sources.abandon_dead_runs(session=session)
     _prepare_source(session, source, registry, ctx)
     return sources.start_run(session=session, source_id=source.id, trigger=trigger).id
 

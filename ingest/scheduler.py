@@ -27,10 +27,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from backend.context import AppContext
 from backend.db import transaction
 from backend.logging_setup import configure_logging
+from backend.notify.job import NotifyReport, deliver_notifications
 from backend.ops import metrics_folder
 from backend.ops.metrics import RECORDER
 from backend.snapshots import service as snapshot_service
-from backend.sources.service import acquire_lease, release_lease
+from backend.sources import requests as run_requests
+from backend.sources.service import abandon_dead_runs, acquire_lease, release_lease
 from backend.timeutil import utcnow
 from ingest.jobs import RunResult, run_ingest
 from ingest.sources import Registry, RegistryError, default_registry, make_trigger
@@ -41,6 +43,7 @@ LEADER_LEASE = "scheduler"
 LEASE_SECONDS = 60.0
 RUN_LEASE = timedelta(hours=6)  # longer than any sane run; released as soon as it ends
 MISFIRE_GRACE_SECONDS = 3600
+REQUEST_POLL_SECONDS = 10  # how soon a run asked for through the API starts
 # A late run is run once (coalesced), never alongside itself, and skipped after an hour.
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS}
 
@@ -68,6 +71,7 @@ def scheduled_ingest(
     registry: Registry,
     lease_seconds: float = LEASE_SECONDS,
     runner: Runner = run_ingest,
+    trigger: str = "schedule",
 ) -> RunResult | None:
     """Run one scheduled ingest if this scheduler leads and the source is not already running."""
     if not hold_leadership(ctx, holder=holder, lease_seconds=lease_seconds):
@@ -79,7 +83,7 @@ def scheduled_ingest(
             log.info("%s: a run is already in progress elsewhere; skipped", source_id)
             return None
     try:
-        result = runner(ctx, source_id, trigger="schedule", registry=registry)
+        result = runner(ctx, source_id, trigger=trigger, registry=registry)
     finally:
         with transaction(ctx.sessions) as session:
             release_lease(session=session, name=name, holder=holder)
@@ -130,6 +134,38 @@ def build_scheduler(
     return scheduler
 
 
+def requested_ingests(
+    ctx: AppContext, *, holder: str, registry: Registry, runner: Runner = run_ingest
+) -> list[RunResult]:
+    """Run the ingests analysts asked for through the API (``POST /sources/{id}/runs``).
+
+    Only the leader claims requests; a source already running elsewhere is skipped, since
+    the run in progress is what was asked for.
+    """
+    if not hold_leadership(ctx, holder=holder):
+        return []
+    with transaction(ctx.sessions) as session:
+        source_ids = run_requests.claim_requests(session)
+    results = []
+    for source_id in source_ids:
+        result = scheduled_ingest(
+            ctx, source_id, holder=holder, registry=registry, runner=runner,
+            trigger=run_requests.TRIGGER,
+        )  # fmt: skip
+        if result is not None:
+            results.append(result)
+    return results
+
+
+def add_requests_job(scheduler: BlockingScheduler, ctx: AppContext, *, holder: str) -> None:
+    """Add the job that picks up requested runs every few seconds."""
+    scheduler.add_job(
+        requested_ingests, IntervalTrigger(seconds=REQUEST_POLL_SECONDS, timezone="UTC"),
+        id="requested-runs", name="requested ingest runs", args=[ctx], **JOB_DEFAULTS,
+        kwargs={"holder": holder, "registry": default_registry()},
+    )  # fmt: skip
+
+
 def scheduled_snapshot(ctx: AppContext, *, holder: str, now: datetime | None = None) -> int | None:
     """Snapshot the last quarter once it ended ``snapshot_delay_days`` ago (once per quarter)."""
     if not hold_leadership(ctx, holder=holder):
@@ -156,14 +192,37 @@ def add_snapshot_job(scheduler: BlockingScheduler, ctx: AppContext, *, holder: s
     )  # fmt: skip
 
 
+def scheduled_notifications(
+    ctx: AppContext, *, holder: str, now: datetime | None = None
+) -> NotifyReport | None:
+    """Deliver alert notifications if this scheduler leads."""
+    if not hold_leadership(ctx, holder=holder):
+        return None
+    return deliver_notifications(ctx.sessions, ctx.settings, now or utcnow())
+
+
+def add_notify_job(scheduler: BlockingScheduler, ctx: AppContext, *, holder: str) -> None:
+    """Add the every-minute job that delivers notifications (when enabled)."""
+    if not (ctx.settings.notify_enabled and ctx.settings.scheduler_enabled):
+        return
+    scheduler.add_job(
+        scheduled_notifications, IntervalTrigger(minutes=1, timezone="UTC"), id="notify",
+        name="alert notifications", args=[ctx], kwargs={"holder": holder}, **JOB_DEFAULTS,
+    )  # fmt: skip
+
+
 def run_scheduler(ctx: AppContext) -> None:
     """Run the scheduler in this process until SIGTERM or Ctrl-C."""
     configure_logging(ctx.settings)
     RECORDER.configure(metrics_folder(ctx.settings.data_dir))  # rule-evaluation counters
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     holder = scheduler_holder()
+    with transaction(ctx.sessions) as session:
+        abandon_dead_runs(session=session)
     scheduler = build_scheduler(ctx, holder=holder)
     add_snapshot_job(scheduler, ctx, holder=holder)
+    add_requests_job(scheduler, ctx, holder=holder)
+    add_notify_job(scheduler, ctx, holder=holder)
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: stopping the scheduler", signum)

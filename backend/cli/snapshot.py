@@ -14,6 +14,7 @@ from rich.table import Table
 
 from backend.cli.common import cli_transaction, console, context
 from backend.exports.formats import ExportFormat
+from backend.files import write_atomically
 from backend.snapshots import service
 from backend.snapshots.hashing import sha256_bytes
 
@@ -51,9 +52,8 @@ def export(
     with cli_transaction() as session:
         snap = service.get_snapshot(session, snapshot_id=snapshot_id)
         with console.status(f"Exporting snapshot {snapshot_id} as {fmt.value}..."):
-            data = export_bytes(snap, fmt, with_figures=figures)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
+            data = export_bytes(snap, fmt, with_figures=figures, session=session)
+        write_atomically(out, data)  # a crash never leaves half a file under this name
         sha = sha256_bytes(data)
         service.record_file(session, snapshot=snap, fmt=fmt.value, path=str(out), sha256=sha)
     typer.echo(f"{out} {sha}")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, func, insert, literal, select, update
+from sqlalchemy import CursorResult, delete, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.sources.models import Indicator, IngestRun, JobLock, QuarantinedRow, Source
 from backend.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 
 class SourceInfo(Protocol):
@@ -117,11 +122,94 @@ def sync_indicators(
 
 
 def start_run(*, session: Session, source_id: str, trigger: str = "manual") -> IngestRun:
-    """Record a run as ``running`` and return it with its id."""
-    run = IngestRun(source_id=source_id, trigger=trigger, started_at=utcnow(), status="running")
+    """Record a run as ``running``, owned by this process, and return it with its id.
+
+    The owner is kept as a lease named after the run (host and process id), so that a run
+    whose process died (``kill -9``, a power cut) can be told from one still at work.
+    """
+    now = utcnow()
+    run = IngestRun(source_id=source_id, trigger=trigger, started_at=now, status="running")
     session.add(run)
     session.flush()
+    session.add(
+        JobLock(name=_run_lease(run.id), holder=process_holder(), acquired_at=now,
+                expires_at=now + RUN_OWNER_TTL)
+    )  # fmt: skip
+    session.flush()
     return run
+
+
+RUN_OWNER_TTL = timedelta(hours=6)  # longer than any sane run; a lost owner is known sooner
+ABANDONED = (
+    "abandoned: the process running it ({holder}) stopped before it finished; "
+    "nothing it read was kept"
+)
+
+
+def process_holder() -> str:
+    """Return who owns work started by this process: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def holder_alive(holder: str) -> bool:
+    """Tell whether the process behind a ``host:pid`` holder may still be running.
+
+    A process on this host is checked directly; one on another host (another container)
+    is presumed alive until its lease expires.
+    """
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def abandon_dead_runs(*, session: Session, now: datetime | None = None) -> list[int]:
+    """Mark ``abandoned`` every running run whose owner is gone; return their ids.
+
+    Called when a run or the scheduler starts: a run killed mid-way kept nothing (its
+    writes were one transaction), and this says so instead of showing it running forever.
+    """
+    now = now or utcnow()
+    running = list(session.scalars(select(IngestRun).where(IngestRun.status == "running")))
+    if not running:
+        return []
+    names = [_run_lease(run.id) for run in running]
+    leases = {
+        lock.name: lock for lock in session.scalars(select(JobLock).where(JobLock.name.in_(names)))
+    }
+    abandoned = []
+    for run in running:
+        lease = leases.get(_run_lease(run.id))
+        if lease is not None and _aware(lease.expires_at) > now and holder_alive(lease.holder):
+            continue
+        holder = lease.holder if lease is not None else "unknown"
+        run.status, run.finished_at = "abandoned", now
+        run.error = ABANDONED.format(holder=holder)
+        if lease is not None:
+            session.delete(lease)
+        abandoned.append(run.id)
+        log.warning("ingest run %d of %s: %s", run.id, run.source_id, run.error)
+    session.flush()
+    return abandoned
+
+
+def _run_lease(run_id: int) -> str:
+    return f"run:{run_id}"
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _end_run_lease(session: Session, run_id: int) -> None:
+    session.execute(delete(JobLock).where(JobLock.name == _run_lease(run_id)))
 
 
 def _run(session: Session, run_id: int) -> IngestRun:
@@ -143,6 +231,7 @@ def finish_run(
     """Mark a run succeeded with its counts and the payload it read."""
     run = _run(session, run_id)
     run.status, run.finished_at, run.error = "succeeded", utcnow(), None
+    _end_run_lease(session, run_id)
     run.rows_read, run.rows_inserted, run.rows_revised = (
         counts.read,
         counts.inserted,
@@ -164,6 +253,7 @@ def fail_run(*, session: Session, run_id: int, error: str) -> IngestRun:
     run = _run(session, run_id)
     line = " ".join(error.split()) or "failed without a message"
     run.status, run.finished_at, run.error = "failed", utcnow(), line[:2000]
+    _end_run_lease(session, run_id)
     session.flush()
     return run
 

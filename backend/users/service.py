@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend.audit.service import record
@@ -271,9 +271,22 @@ def authenticate(
         raise Unauthorized("User disabled")
     last_used = _utc(token.last_used_at)
     if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        session.flush()
+        _record_use(session, token, now)
     return user, token
+
+
+def _record_use(session: Session, token: ApiToken, now: datetime) -> None:
+    """Note when a token was used: a hint, so a busy database skips it and never fails a read.
+
+    On SQLite a read request's transaction cannot write once another process committed
+    since it began reading (an ingest, say); the savepoint keeps the request going.
+    """
+    try:
+        with session.begin_nested():
+            token.last_used_at = now
+            session.flush()
+    except OperationalError:
+        log.info("token %d: last use not recorded, the database is busy", token.id)
 
 
 def login(

@@ -219,5 +219,6 @@ def test_an_unreachable_publisher_fails_the_run_with_the_reason(ctx):
     with Fetcher(timeout=1, retries=1, sleep=lambda _s: None) as fetcher:
         result = run_ingest(ctx, "worldbank_homicide", fetcher=fetcher)
     assert result.status == "failed" and result.error.startswith(
-        "ConnectError fetching https://api.worldbank.org"
+        "could not connect to the publisher after 2 attempts "
+        "(ConnectError fetching https://api.worldbank.org"
     )
