@@ -1,20 +1,18 @@
 """Who may call what, in one place: the read gate, and the documented auth problems.
 
-Reads are open for now (the dashboard calls them without a token); a token that is sent
-must still be valid. To close every read behind a role at once, set ``READ_ACCESS`` to
-``[RequireViewer]`` from ``backend.auth``; routers and routes that list it follow.
+Every read needs a signed-in viewer (or a higher role): ``READ_ACCESS`` is listed by the
+routers and routes that read, and added in ``backend.app`` to the routers whose routes do
+not list it. Only health and readiness stay open, for load balancers and monitoring.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Depends
-
-from backend.auth import get_optional_principal
+from backend.auth import RequireViewer
 from backend.errors import Problem
 
-READ_ACCESS = [Depends(get_optional_principal)]
+READ_ACCESS = [RequireViewer]
 
 
 def problem_doc(description: str) -> dict[str, Any]:

@@ -15,6 +15,9 @@ BENCHMARKS = (
     "bench_ingest_cts",
     "bench_ingest_gdelt",
     "bench_stream_latency",
+    "bench_rules_backtest",
+    "bench_api_throughput",
+    "bench_dashboard_overview",
 )
 
 

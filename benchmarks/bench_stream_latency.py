@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,10 @@ from backend import migrate
 from backend.db import make_engine, make_session_factory, transaction
 from backend.events.service import append_event
 from backend.stream.service import POLL_S
-from benchmarks.harness import ROOT, Figure
+from benchmarks.harness import ROOT, Figure, free_port
 
 EVENTS = 200
 GAP_S = (0.005, 0.03)  # spread commits so they do not all land in one poll
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start_api(url: str, port: int) -> subprocess.Popen[bytes]:
@@ -111,7 +104,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _latencies(url: str) -> list[float]:
     """Serve the API on url's database, stream from it, commit from elsewhere; return delays."""
-    port = _free_port()
+    port = free_port()
     server = _start_api(url, port)
     received: dict[int, float] = {}
     ready = threading.Event()

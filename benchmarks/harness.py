@@ -6,6 +6,7 @@ import gc
 import json
 import platform
 import shutil
+import socket
 import sqlite3
 import tempfile
 import time
@@ -44,6 +45,13 @@ class Figure:
     def passed(self) -> bool | None:
         """Tell whether the ratio meets the limit (None when there is no limit)."""
         return None if self.limit is None else self.ratio <= self.limit
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on (for a benchmark's server)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def best_of(

@@ -7,6 +7,7 @@ Every function takes the API's base URL first, returns the decoded JSON body, an
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TypedDict, cast
 
 import flask
@@ -119,13 +120,19 @@ def heatmap(
     return cast(Heatmap, body)
 
 
+Filter = str | list[str] | None  # one value, any of several (a repeated parameter), or all
+
+
 def alerts(
     base_url: str,
     *,
-    state: str | None = "firing",
-    severity: str | None = None,
-    region: str | None = None,
-    rule: str | None = None,
+    state: Filter = "firing",
+    severity: Filter = None,
+    region: Filter = None,
+    rule: Filter = None,
+    triage: Filter = None,
+    period_from: str | None = None,
+    period_to: str | None = None,
     page: int = 1,
     page_size: int = 50,
     sort: str = "-detected_at",
@@ -136,6 +143,9 @@ def alerts(
         "severity": severity,
         "region": region,
         "rule": rule,
+        "triage": triage,
+        "period_from": period_from,
+        "period_to": period_to,
         "page": page,
         "page_size": page_size,
         "sort": sort,
@@ -207,6 +217,8 @@ def _request(
     except httpx.HTTPError as exc:
         raise ApiError(f"Cannot reach the API at {base_url}: {exc}.") from exc
     if response.is_error:
+        if response.status_code == 401 and flask.has_request_context():
+            flask.g.setdefault(UNAUTHORIZED_FLAG, True)  # dashboard.auth sends them to sign in
         raise ApiError(_problem_message(response), status=response.status_code)
     if response.status_code == 204 or not response.content:
         return {}
@@ -221,6 +233,8 @@ def _request(
 
 
 TOKEN_SESSION_KEY = "tocsin_token"  # noqa: S105 (a session key name, not a secret)
+# Set on flask.g when the API answered 401: the token expired or was revoked.
+UNAUTHORIZED_FLAG = "tocsin_api_unauthorized"
 
 
 def _auth_headers() -> dict[str, str]:
@@ -246,3 +260,230 @@ def _problem_message(response: httpx.Response) -> str:
         if isinstance(detail, str) and detail:
             return f"API error {status}: {detail}"
     return f"API error {status}: {response.reason_phrase or 'no detail given'}"
+
+
+# ----------------------------------------------------------------- rules workbench
+
+
+def rules(base_url: str) -> list[dict[str, Any]]:
+    """Return every rule with its current version, by group and name."""
+    return cast(list[dict[str, Any]], _get(base_url, "/rules", {}, required=("items",))["items"])
+
+
+def rule(base_url: str, name: str) -> dict[str, Any]:
+    """Return one rule: its current version as an editable rule file, and every version."""
+    return _get(base_url, f"/rules/{name}", {}, required=("name", "yaml", "versions"))
+
+
+def validate_rules(base_url: str, text: str) -> dict[str, Any]:
+    """Validate a rule file without saving it: errors read ``yaml:LINE: message``."""
+    body = {"yaml": text}
+    return _request("POST", base_url, "/rules/validate", json=body, required=("valid", "errors"))
+
+
+def backtest_rules(base_url: str, text: str) -> list[dict[str, Any]]:
+    """Return every alert the rules of a rule file would have raised, in period order."""
+    body = _request("POST", base_url, "/rules/backtest", json={"yaml": text}, required=("alerts",))
+    return cast(list[dict[str, Any]], body["alerts"])
+
+
+def rule_impact(base_url: str, name: str, text: str) -> dict[str, Any]:
+    """Return the past alerts a proposed edit of a saved rule adds and removes."""
+    path, required = f"/rules/{name}/impact", ("added_alerts", "removed_alerts", "saved_version")
+    return _request("POST", base_url, path, json={"yaml": text}, required=required)
+
+
+def save_rule(
+    base_url: str, name: str, *, text: str, reason: str, base_version: int | None
+) -> dict[str, Any]:
+    """Save a rule file holding exactly this rule as its new version, with the reason."""
+    body = {"yaml": text, "reason": reason, "base_version": base_version}
+    return _request("PUT", base_url, f"/rules/{name}", json=body, required=("rules",))
+
+
+def rule_scorecard(base_url: str, text: str) -> list[dict[str, Any]]:
+    """Return each rule's scorecard against the reference episodes."""
+    body = _request("POST", base_url, "/rules/scorecard", json={"yaml": text}, required=("items",))
+    return cast(list[dict[str, Any]], body["items"])
+
+
+def noise_budget(base_url: str, text: str, *, max_per_quarter: float, rule: str) -> dict[str, Any]:
+    """Return the parameter value with the best recall within ``max_per_quarter`` alerts."""
+    body = {"yaml": text, "max_per_quarter": max_per_quarter, "rule": rule}
+    required = ("parameter", "suggested", "candidates")
+    return _request("POST", base_url, "/rules/noise-budget", json=body, required=required)
+
+
+def alert(base_url: str, alert_id: int) -> dict[str, Any]:
+    """Return one alert with its transitions, comments and feedback labels."""
+    return _get(base_url, f"/alerts/{alert_id}", {}, required=("id", "transitions", "comments"))
+
+
+def triage_alert(
+    base_url: str, alert_id: int, action: str, *, note: str | None = None
+) -> dict[str, Any]:
+    """Acknowledge, escalate or dismiss one alert; return the alert as it now is."""
+    body = {"note": note} if note else {}
+    return _request("POST", base_url, f"/alerts/{alert_id}/{action}", json=body, required=("id",))
+
+
+def assign_alert(base_url: str, alert_id: int, *, assignee: str | None) -> dict[str, Any]:
+    """Assign one alert to a user (None unassigns); return the alert as it now is."""
+    path = f"/alerts/{alert_id}/assign"
+    return _request("POST", base_url, path, json={"assignee": assignee}, required=("id",))
+
+
+def comment_alert(base_url: str, alert_id: int, *, body: str) -> dict[str, Any]:
+    """Add a comment to one alert; return the alert with its comments."""
+    path = f"/alerts/{alert_id}/comments"
+    return _request("POST", base_url, path, json={"body": body}, required=("id",))
+
+
+def label_alert(base_url: str, alert_id: int, *, label: str) -> dict[str, Any]:
+    """Give one alert a feedback label; return the alert as it now is."""
+    path = f"/alerts/{alert_id}/label"
+    return _request("POST", base_url, path, json={"label": label}, required=("id",))
+
+
+def bulk_alerts(base_url: str, ids: list[int], action: str, **fields: str | None) -> dict[str, Any]:
+    """Apply one action (and its assignee, label or note) to many alerts; return per-id outcomes."""
+    body = {"ids": ids, "action": action, **fields}
+    return _request("POST", base_url, "/alerts/bulk", json=body, required=("done", "items"))
+
+
+# ----------------------------------------------------------------- sign-in and administration
+
+
+def login(base_url: str, *, username: str, password: str) -> str:
+    """Exchange a username and password for a session token and return the token."""
+    body = {"username": username, "password": password}
+    return str(_request("POST", base_url, "/auth/login", json=body, required=("token",))["token"])
+
+
+def me(base_url: str) -> dict[str, Any]:
+    """Return the signed-in user, their effective role and the token used."""
+    return _get(base_url, "/auth/me", {}, required=("user", "role"))
+
+
+def logout(base_url: str) -> None:
+    """Revoke the signed-in user's session token at the API."""
+    _request("POST", base_url, "/auth/logout")
+
+
+def users(base_url: str) -> list[dict[str, Any]]:
+    """Return every user (admin)."""
+    return cast(list[dict[str, Any]], _get(base_url, "/users", {}, required=("items",))["items"])
+
+
+def create_user(
+    base_url: str, *, username: str, password: str, role: str, email: str | None = None
+) -> dict[str, Any]:
+    """Create a user (admin) and return it."""
+    body = {"username": username, "password": password, "role": role, "email": email}
+    return _request("POST", base_url, "/users", json=body, required=("id", "username"))
+
+
+def update_user(
+    base_url: str, user_id: int, *, role: str | None = None, is_active: bool | None = None
+) -> dict[str, Any]:
+    """Change a user's role or active flag (admin) and return the user."""
+    changes = (("role", role), ("is_active", is_active))
+    body = {key: value for key, value in changes if value is not None}
+    return _request("PATCH", base_url, f"/users/{user_id}", json=body, required=("id", "role"))
+
+
+def tokens(base_url: str, user_id: int, *, include_inactive: bool = False) -> list[dict[str, Any]]:
+    """Return one user's tokens, newest first, without their secrets."""
+    params = {"include_inactive": str(include_inactive).lower()}
+    body = _get(base_url, f"/users/{user_id}/tokens", params, required=("items",))
+    return cast(list[dict[str, Any]], body["items"])
+
+
+def create_token(
+    base_url: str, user_id: int, *, name: str, role: str | None, expires_in_days: int | None
+) -> dict[str, Any]:
+    """Issue an API token for a user; the answer's "token" is the secret, shown once."""
+    body = {"name": name, "role": role, "expires_in_days": expires_in_days}
+    path = f"/users/{user_id}/tokens"
+    return _request("POST", base_url, path, json=body, required=("id", "token"))
+
+
+def revoke_token(base_url: str, token_id: int) -> None:
+    """Revoke a token; revoking it again is harmless."""
+    _request("DELETE", base_url, f"/tokens/{token_id}")
+
+
+# The API sends a heartbeat every 15 s: a minute of silence means the stream is dead.
+STREAM_TIMEOUT = httpx.Timeout(5.0, read=60.0)
+
+
+def stream(base_url: str, *, last_event_id: str | None = None) -> Iterator[bytes]:
+    """Return the raw server-sent events of GET /stream, as the signed-in user.
+
+    The token is read now, in the request; the bytes are read as the caller iterates, and
+    ApiError is raised from the iteration when the API cannot be reached or refuses.
+    """
+    headers = _auth_headers()
+    if last_event_id:
+        headers["Last-Event-ID"] = last_event_id
+    return _stream_bytes(f"{base_url.rstrip('/')}{API_PREFIX}/stream", headers)
+
+
+def _stream_bytes(url: str, headers: dict[str, str]) -> Iterator[bytes]:
+    """Yield a streaming GET's body chunks as they arrive; raise ApiError on failure."""
+    try:
+        with httpx.stream("GET", url, headers=headers, timeout=STREAM_TIMEOUT) as response:
+            if response.is_error:
+                response.read()
+                raise ApiError(_problem_message(response), status=response.status_code)
+            yield from response.iter_raw()
+    except httpx.HTTPError as exc:
+        raise ApiError(f"The live stream at {url} broke off: {exc}.") from exc
+
+
+# ----------------------------------------------------------------- snapshots
+
+# Exporting a PDF brief the first time takes seconds; a download may wait longer than a panel.
+DOWNLOAD_TIMEOUT = httpx.Timeout(120.0, connect=2.0)
+SNAPSHOT_FORMATS = ("pdf", "xlsx", "csv", "zip")
+
+
+class Download(TypedDict):
+    content: bytes
+    media_type: str
+    disposition: str
+
+
+def snapshots(base_url: str, *, page: int = 1, page_size: int = 50) -> dict[str, Any]:
+    """Return one page of snapshots, newest first, with their counts and files."""
+    params = {"page": page, "page_size": page_size}
+    return _get(base_url, "/snapshots", params, required=("items", "total"))
+
+
+def create_snapshot(base_url: str, quarter: str) -> dict[str, Any]:
+    """Freeze a quarter (analyst) and return the new snapshot."""
+    body = {"quarter": quarter}
+    return _request("POST", base_url, "/snapshots", json=body, required=("id", "quarter"))
+
+
+def snapshot_diff(base_url: str, snapshot_id: int) -> dict[str, Any]:
+    """Return what changed in a snapshot against the previous quarter's."""
+    path, required = f"/snapshots/{snapshot_id}/diff", ("new", "escalated", "resolved", "ranks")
+    return _get(base_url, path, {}, required=required)
+
+
+def snapshot_file(base_url: str, snapshot_id: int, fmt: str) -> Download:
+    """Download one export of a snapshot (pdf, xlsx, csv or zip) as the signed-in user."""
+    path = f"/snapshots/{snapshot_id}/files/{fmt}"
+    url = f"{base_url.rstrip('/')}{API_PREFIX}{path}"
+    try:
+        response = httpx.get(url, headers=_auth_headers(), timeout=DOWNLOAD_TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise ApiError(f"Cannot download {path} from the API at {base_url}: {exc}.") from exc
+    if response.is_error:
+        raise ApiError(_problem_message(response), status=response.status_code)
+    return Download(
+        content=response.content,
+        media_type=response.headers.get("content-type", "application/octet-stream"),
+        disposition=response.headers.get("content-disposition", "attachment"),
+    )

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import dash
+import flask
 from dash import html
 
-from dashboard import layout
+from dashboard import auth, layout, live
 from dashboard.pages import PAGES, register_pages
 
 ASSETS = Path(__file__).resolve().parent / "assets"
+ASSET_MAX_AGE_S = 365 * 24 * 3600
+ASSETS_ENDPOINT = "_dash_assets.static"  # the Flask blueprint Dash serves assets/ from
 
 
-def create_app(*, api_url: str) -> dash.Dash:
-    """Build the dashboard for the API at ``api_url``; serve ``app.server`` with any WSGI server."""
+def create_app(
+    *, api_url: str, secret_key: str | None = None, session_policy: auth.SessionPolicy | None = None
+) -> dash.Dash:
+    """Build the dashboard for the API at ``api_url``; serve ``app.server`` with any WSGI server.
+
+    ``secret_key`` encrypts the session cookie; without one, a random key is drawn and
+    sessions end when the process does.
+    """
     app = dash.Dash(
         __name__,
         title="Tocsin",
@@ -36,8 +46,30 @@ def create_app(*, api_url: str) -> dash.Dash:
     app.validation_layout = html.Div([layout.shell(), *every_page])  # type: ignore[assignment]
     layout.register_callbacks(app, api_url=api_url)
     app.server.config["TOCSIN_API_URL"] = api_url
+    auth.install(
+        app.server,
+        api_url=api_url,
+        secret_key=secret_key or secrets.token_urlsafe(32),
+        policy=session_policy or auth.SessionPolicy(),
+    )
+    live.install(app.server, api_url=api_url)
     app.server.add_url_rule("/healthz", "healthz", _healthz)
+    app.server.after_request(_cache_versioned_assets)
     return app
+
+
+def _cache_versioned_assets(response: flask.Response) -> flask.Response:
+    """Let the browser keep an asset fetched with a version (``?m=<mtime>``) for a year.
+
+    Dash links its CSS and JS assets that way and the Overview its world.geojson: a new
+    file gets a new URL, so the browser never revalidates the old one (no 304 round trip).
+    """
+    if flask.request.endpoint == ASSETS_ENDPOINT and "m" in flask.request.args:
+        response.cache_control.no_cache = None  # Flask's default when no max-age is set
+        response.cache_control.public = True
+        response.cache_control.max_age = ASSET_MAX_AGE_S
+        response.cache_control.immutable = True
+    return response
 
 
 def _healthz() -> dict[str, str]:

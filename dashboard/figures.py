@@ -13,6 +13,7 @@ See dashboard/assets/geo/README.md.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -139,18 +140,28 @@ def nice_step(raw: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
+def plain(text: object) -> str:
+    """Return text for a Plotly label with <, > and & escaped, so it is shown as written.
+
+    Plotly reads a little HTML in titles and hover labels (<b>, <br>, <a href=...>). Names,
+    units, titles and explanations come from publishers and users: never markup.
+    """
+    return html.escape(str(text), quote=False)
+
+
 def hover_text(item: Mapping[str, Any], unit: str, period: str) -> str:
     """Return the hover text of one region: name, value with unit, period, source, vintage."""
-    name = item.get("name") or item.get("region", "")
+    name = plain(item.get("name") or item.get("region", ""))
     value = item.get("value")
+    when = plain(item.get("period") or period)
     if value is None:
-        return f"<b>{name}</b><br>No data for {item.get('period') or period}"
+        return f"<b>{name}</b><br>No data for {when}"
     lines = [
         f"<b>{name}</b>",
-        f"{format_value(float(value))} {unit}".strip(),
-        f"Period: {item.get('period') or period}",
-        f"Source: {item.get('source') or 'unknown'}",
-        f"Vintage: {item.get('vintage') or 'unknown'}",
+        f"{format_value(float(value))} {plain(unit)}".strip(),
+        f"Period: {when}",
+        f"Source: {plain(item.get('source') or 'unknown')}",
+        f"Vintage: {plain(item.get('vintage') or 'unknown')}",
     ]
     if item.get("is_demo"):
         lines.append("<i>Demo data, not real</i>")
@@ -175,7 +186,7 @@ def _colorbar(indicator: Mapping[str, Any], scale: ColorScale) -> dict[str, Any]
         notes.append(f"top {100 - CLIP_PERCENTILE:g}% share the darkest colour")
     if scale.log:
         notes.append("log scale")
-    title = indicator.get("unit") or indicator.get("name") or ""
+    title = plain(indicator.get("unit") or indicator.get("name") or "")
     for note in notes:
         title += f"<br><sup>{note}</sup>"
     if notes:
@@ -212,80 +223,107 @@ def _geo_layout() -> dict[str, Any]:
     }
 
 
-def _no_data_traces(
-    missing: Sequence[Mapping[str, Any]],
-    points: Mapping[str, Mapping[str, Any]],
-    geojson_url: str,
-    period: str,
-) -> list[go.BaseTraceType]:
-    """Return the grey layer: a legend-carrying marker trace (first) and the grey areas."""
+def _no_data_arrays(
+    missing: Sequence[Mapping[str, Any]], points: Mapping[str, Mapping[str, Any]], period: str
+) -> list[dict[str, Any]]:
+    """Return the grey layer's per-period values: legend markers (first), then grey areas."""
     texts = {m["region"]: hover_text({**m, "value": None}, "", period) for m in missing}
     dots = [r for r in texts if r in points]
-    legend = go.Scattergeo(
-        name=f"No data ({len(missing)})",
-        legendgroup="no-data",
-        lon=[points[r]["lon"] for r in dots] or [None],
-        lat=[points[r]["lat"] for r in dots] or [None],
-        text=[texts[r] for r in dots] or [""],
-        customdata=dots or [None],
-        hovertemplate="%{text}<extra></extra>",
-        mode="markers",
-        marker={"color": NO_DATA_COLOR, "size": 8, "symbol": "square",
-                "line": {"color": MARKER_OUTLINE, "width": 0.6}},
-    )  # fmt: skip
-    areas = go.Choropleth(
-        name="No data",
-        legendgroup="no-data",
-        showlegend=False,
-        geojson=geojson_url,
-        locations=list(texts),
-        z=[0] * len(texts),
-        text=list(texts.values()),
-        hovertemplate="%{text}<extra></extra>",
-        colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
-        showscale=False,
-        marker={"line": {"color": BORDER_COLOR, "width": 0.4}},
-    )
+    legend = {
+        "name": f"No data ({len(missing)})",
+        "lon": [points[r]["lon"] for r in dots] or [None],
+        "lat": [points[r]["lat"] for r in dots] or [None],
+        "text": [texts[r] for r in dots] or [""],
+        "customdata": dots or [None],
+    }
+    areas = {"locations": list(texts), "z": [0] * len(texts), "text": list(texts.values())}
     return [legend, areas]
 
 
-def _value_traces(
+def _value_arrays(
     items: Sequence[Mapping[str, Any]],
     points: Mapping[str, Mapping[str, Any]],
-    geojson_url: str,
     unit: str,
     period: str,
     scale: ColorScale,
-) -> list[go.BaseTraceType]:
-    """Return the coloured areas and the coloured small-state markers."""
+) -> list[dict[str, Any]]:
+    """Return the coloured layer's per-period values: areas, then small-state markers."""
     regions = [i["region"] for i in items]
     texts = [hover_text(i, unit, period) for i in items]
     z = [scale.z(float(i["value"])) for i in items]
-    areas = go.Choropleth(
-        name="Value",
-        showlegend=False,
-        geojson=geojson_url,
-        locations=regions,
-        z=z,
-        text=texts,
-        hovertemplate="%{text}<extra></extra>",
-        coloraxis="coloraxis",
-        marker={"line": {"color": BORDER_COLOR, "width": 0.4}},
-    )
     dots = [k for k, r in enumerate(regions) if r in points]
-    markers = go.Scattergeo(
-        name="Small states",
-        showlegend=False,
-        lon=[points[regions[k]]["lon"] for k in dots],
-        lat=[points[regions[k]]["lat"] for k in dots],
-        text=[texts[k] for k in dots],
-        customdata=[regions[k] for k in dots],
-        hovertemplate="%{text}<extra></extra>",
-        mode="markers",
-        marker={"color": [z[k] for k in dots], "coloraxis": "coloraxis", "size": 9,
-                "line": {"color": MARKER_OUTLINE, "width": 0.8}},
-    )  # fmt: skip
-    return [areas, markers]
+    markers = {
+        "lon": [points[regions[k]]["lon"] for k in dots],
+        "lat": [points[regions[k]]["lat"] for k in dots],
+        "text": [texts[k] for k in dots],
+        "customdata": [regions[k] for k in dots],
+        "marker": {"color": [z[k] for k in dots]},
+    }
+    return [{"locations": regions, "z": z, "text": texts}, markers]
+
+
+def _trace_styles(geojson_url: str) -> list[dict[str, Any]]:
+    """Return what the four map traces keep from period to period: type, geometry, style."""
+    hover = "%{text}<extra></extra>"
+    border = {"line": {"color": BORDER_COLOR, "width": 0.4}}
+    return [
+        {"type": "scattergeo", "legendgroup": "no-data", "hovertemplate": hover,
+         "mode": "markers", "marker": {"color": NO_DATA_COLOR, "size": 8, "symbol": "square",
+                                       "line": {"color": MARKER_OUTLINE, "width": 0.6}}},
+        {"type": "choropleth", "name": "No data", "legendgroup": "no-data", "showlegend": False,
+         "geojson": geojson_url, "hovertemplate": hover, "showscale": False, "marker": border,
+         "colorscale": [[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]]},
+        {"type": "choropleth", "name": "Value", "showlegend": False, "geojson": geojson_url,
+         "hovertemplate": hover, "coloraxis": "coloraxis", "marker": border},
+        {"type": "scattergeo", "name": "Small states", "showlegend": False,
+         "hovertemplate": hover, "mode": "markers",
+         "marker": {"coloraxis": "coloraxis", "size": 9,
+                    "line": {"color": MARKER_OUTLINE, "width": 0.8}}},
+    ]  # fmt: skip
+
+
+def merged(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Return base updated with extra, nested dicts merged rather than replaced."""
+    out = dict(base)
+    for key, value in extra.items():
+        inner = out.get(key)
+        both = isinstance(value, Mapping) and isinstance(inner, Mapping)
+        out[key] = merged(inner, value) if both else value  # type: ignore[arg-type]
+    return out
+
+
+def heatmap_period(
+    heatmap: Mapping[str, Any],
+    *,
+    points: Sequence[Mapping[str, Any]] = (),
+    scale: Scale = "auto",
+    title: str | None = None,
+) -> dict[str, Any]:
+    """Return what the map changes from one period to the next, as plain JSON-ready data.
+
+    ``data`` holds one dict per trace (the arrays: locations, z, hover text, marker
+    positions and colours); ``layout`` the colour axis, the title text and the meta.
+    ``heatmap_figure`` merges them into the full figure; the Overview sends them alone as
+    a ``dash.Patch`` when only the period changes, so the geometry and layout stay.
+    """
+    indicator = heatmap.get("indicator", {})
+    period = str(heatmap.get("period", ""))
+    items, missing = _split(heatmap)
+    by_code = {p["iso3"]: p for p in points}
+    colour = ColorScale([float(i["value"]) for i in items], scale)
+    data = _no_data_arrays(missing, by_code, period)
+    data += _value_arrays(items, by_code, indicator.get("unit", ""), period, colour)
+    if title is None:
+        title = plain(f"{indicator.get('name', '')}, {period}".strip(", "))
+    layout = {
+        "coloraxis": _colorbar(indicator, colour),
+        "title": {"text": title},
+        "meta": {
+            "coverage": heatmap.get("coverage", {}),
+            "missing": [m["region"] for m in missing],
+        },
+    }
+    return {"data": data, "layout": layout}
 
 
 def heatmap_figure(
@@ -301,28 +339,21 @@ def heatmap_figure(
     ``points`` is dashboard/assets/geo/points.json: states too small to see get a marker.
     ``geojson_url`` must serve world.geojson from this host (feature.id = ISO3).
     """
+    changing = heatmap_period(heatmap, points=points, scale=scale, title=title)
+    styles = _trace_styles(geojson_url)
+    fig = go.Figure(data=[merged(s, d) for s, d in zip(styles, changing["data"], strict=True)])
+    title_text = changing["layout"]["title"]["text"]
     indicator = heatmap.get("indicator", {})
-    period = str(heatmap.get("period", ""))
-    unit = indicator.get("unit", "")
-    items, missing = _split(heatmap)
-    by_code = {p["iso3"]: p for p in points}
-    colour = ColorScale([float(i["value"]) for i in items], scale)
-    traces = _no_data_traces(missing, by_code, geojson_url, period)
-    traces += _value_traces(items, by_code, geojson_url, unit, period, colour)
-    if title is None:
-        title = f"{indicator.get('name', '')}, {period}".strip(", ")
-    fig = go.Figure(data=traces)
     fig.update_layout(
         geo=_geo_layout(),
-        coloraxis=_colorbar(indicator, colour),
-        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.98, "font": {"size": 20}},
-        margin={"l": 0, "r": 0, "t": 44 if title else 4, "b": 0},
+        title={"x": 0.01, "xanchor": "left", "y": 0.98, "font": {"size": 20}},
+        margin={"l": 0, "r": 0, "t": 44 if title_text else 4, "b": 0},
         font=FONT,
         paper_bgcolor="#ffffff",
         legend={"x": 0.01, "y": 0.04, "xanchor": "left", "yanchor": "bottom",
                 "bgcolor": "rgba(255,255,255,0.7)", "itemclick": "toggle"},
         hoverlabel={"font": {"size": 15}, "align": "left"},
         uirevision=f"{indicator.get('code', '')}:{heatmap.get('level', '')}",
-        meta={"coverage": heatmap.get("coverage", {}), "missing": [m["region"] for m in missing]},
     )  # fmt: skip
+    fig.update_layout(changing["layout"])
     return fig

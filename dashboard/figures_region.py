@@ -14,7 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.figures import FONT, SEVERITY_COLORS, format_value
+from dashboard.figures import FONT, SEVERITY_COLORS, format_value, plain
 
 LINE_COLOR = "#225ea8"
 REVISED_COLOR = "#7f8c9a"
@@ -42,20 +42,21 @@ def period_date(period: str) -> date:
 def provenance(item: Mapping[str, Any], retrieved: Mapping[str, str] | None = None) -> str:
     """Return 'source · vintage · retrieved' for one observation, as hover text."""
     source = item.get("source") or "unknown source"
-    text = f"source {source}<br>vintage {item.get('vintage') or '?'}"
+    text = f"source {plain(source)}<br>vintage {plain(item.get('vintage') or '?')}"
     if item.get("retrieved_at"):
-        return f"{text}<br>retrieved {str(item['retrieved_at'])[:10]}"
+        return f"{text}<br>retrieved {plain(str(item['retrieved_at'])[:10])}"
     # The series API does not say when each value was fetched: show the source's last run.
     last = (retrieved or {}).get(source)
-    return f"{text}<br>source last retrieved {str(last)[:10]}" if last else text
+    return f"{text}<br>source last retrieved {plain(str(last)[:10])}" if last else text
 
 
 def _point_hover(item: Mapping[str, Any], unit: str, retrieved: Mapping[str, str] | None) -> str:
     value = item.get("value")
-    shown = "no value" if value is None else f"{format_value(float(value))} {unit}"
+    shown = "no value" if value is None else f"{format_value(float(value))} {plain(unit)}"
     status = "" if item.get("is_latest", True) else " (superseded)"
     demo = "<br>DEMO DATA" if item.get("is_demo") else ""
-    return f"<b>{item['period']}</b>: {shown}{status}<br>{provenance(item, retrieved)}{demo}"
+    source = provenance(item, retrieved)
+    return f"<b>{plain(item['period'])}</b>: {shown}{status}<br>{source}{demo}"
 
 
 def series_traces(
@@ -63,7 +64,7 @@ def series_traces(
 ) -> list[go.Scatter]:
     """Return the latest values as a solid line and older vintages as faint open markers."""
     unit = series["indicator"].get("unit", "")
-    name = series["indicator"].get("name", "")
+    name = plain(series["indicator"].get("name", ""))
     latest = [i for i in series["items"] if i.get("is_latest", True) and i.get("value") is not None]
     older = [
         i for i in series["items"] if not i.get("is_latest", True) and i.get("value") is not None
@@ -125,8 +126,8 @@ def alert_trace(series: Mapping[str, Any], alerts: Sequence[Mapping[str, Any]]) 
             "line": {"color": "#111111", "width": 1},
         },
         hovertext=[
-            f"<b>{a.get('severity')}</b> alert · {a.get('rule')}<br>{a['period']} · "
-            f"{a.get('state')}<br>{a.get('explanation', '')}"
+            f"<b>{plain(a.get('severity'))}</b> alert · {plain(a.get('rule'))}<br>"
+            f"{plain(a['period'])} · {plain(a.get('state'))}<br>{plain(a.get('explanation', ''))}"
             for a in mine
         ],
         hoverinfo="text",
@@ -156,8 +157,8 @@ def council_trace(documents: Sequence[Mapping[str, Any]], lane: str) -> go.Scatt
         },
         customdata=[d["symbol"] for d in dated],
         hovertext=[
-            f"<b>{d['symbol']}</b> · {d['date']}<br>{_wrap(d.get('title', ''))}"
-            f"<br><i>click to get the link</i>"
+            f"<b>{plain(d['symbol'])}</b> · {plain(d['date'])}<br>"
+            f"{_wrap(plain(d.get('title', '')))}<br><i>click to get the link</i>"
             for d in dated
         ],
         hoverinfo="text",
@@ -237,7 +238,8 @@ def _add_council_lane(
 
 def _title(series: Mapping[str, Any]) -> str:
     indicator = series["indicator"]
-    return f"<b>{indicator.get('name', indicator.get('code'))}</b> ({indicator.get('unit', '')})"
+    name, unit = indicator.get("name", indicator.get("code")), indicator.get("unit", "")
+    return f"<b>{plain(name)}</b> ({plain(unit)})"
 
 
 def _layout(height: int) -> dict[str, Any]:
@@ -272,9 +274,9 @@ def seizures_figure(
         figure.add_bar(
             x=[period_date(i["period"]) for i in latest],
             y=[i["value"] for i in latest],
-            name=group,
+            name=plain(group),
             marker_color=GROUP_COLORS[index % len(GROUP_COLORS)],
-            hovertext=[f"<b>{group}</b> {_point_hover(i, 'kg', retrieved)}" for i in latest],
+            hovertext=[f"<b>{plain(group)}</b> {_point_hover(i, 'kg', retrieved)}" for i in latest],
             hoverinfo="text",
         )
     figure.update_layout(

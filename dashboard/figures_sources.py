@@ -7,7 +7,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from dashboard.figures import FONT, MAP_COLORSCALE
+from dashboard.figures import FONT, MAP_COLORSCALE, plain
 
 # Okabe-Ito: inserted blue, revised orange, unchanged grey, quarantined vermillion.
 COUNT_COLORS = {
@@ -93,10 +93,10 @@ def coverage_matrix(
     text: list[list[str]] = []
     for index, region in enumerate(coverage["regions"]):
         if not labels or coverage["regions"][index - 1]["group"] != region["group"]:
-            labels.append(f"<b>{region['group'].upper()}</b>")
+            labels.append(f"<b>{plain(region['group'].upper())}</b>")
             z.append([None] * columns)
             text.append([""] * columns)
-        labels.append(f"{region['name'][:26]} ({region['code']})")
+        labels.append(plain(f"{region['name'][:26]} ({region['code']})"))
         periods = [found.get((index, column)) for column in range(columns)]
         z.append([period_year(p) if p else None for p in periods])
         text.append([p or "no data" for p in periods])

@@ -7,7 +7,8 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, dcc, html
 
-from dashboard import api_client, ids
+from dashboard import api_client, auth, ids
+from dashboard.session import ROLE_RANK, User, current_user
 
 PRODUCT = "Tocsin"
 TAGLINE = "Early warning for crime-driven instability"
@@ -39,7 +40,8 @@ def shell() -> html.Div:
                             html.Span(TAGLINE, className="brand-tagline"),
                         ],
                     ),
-                    html.Nav(id=ids.NAV, className="nav", children=nav_links("/")),
+                    html.Nav(id=ids.NAV, className="nav", children=[]),
+                    html.Div(id=ids.USER_BOX, className="user-box"),
                 ],
             ),
             html.Div(DEMO_TEXT, id=ids.DEMO_BANNER, className="demo-banner", hidden=True),
@@ -50,8 +52,12 @@ def shell() -> html.Div:
     )
 
 
-def nav_links(pathname: str | None) -> list[dcc.Link]:
-    """Return one link per registered page, the current one marked active."""
+def nav_links(pathname: str | None, role: str | None) -> list[dcc.Link]:
+    """Return one link per page the role may open, the current one marked active.
+
+    A page's ``min_role`` (default viewer) says who may open it; nobody signed in sees none.
+    """
+    rank = ROLE_RANK.get(role or "", 0)
     return [
         dcc.Link(
             page["name"],
@@ -61,6 +67,30 @@ def nav_links(pathname: str | None) -> list[dcc.Link]:
         for page in dash.page_registry.values()
         # A page reached by drill-down (/region/<code>) has no link of its own.
         if not page.get("path_template")
+        and page.get("in_nav", True)
+        and rank >= ROLE_RANK[page.get("min_role", "viewer")]
+    ]
+
+
+def user_box(user: User | None) -> list[Any]:
+    """Return who is signed in with their role and a sign-out button, or a sign-in link."""
+    if user is None:
+        return [dcc.Link("Sign in", href=auth.LOGIN_PATH, className="nav-link")]
+    return [
+        html.Span(
+            [html.Span(user["username"], className="user-name"), f" · {user['role']}"],
+            className="user-identity",
+            title="Signed in as",
+        ),
+        html.Form(
+            id=ids.LOGOUT_FORM,
+            action=auth.LOGOUT_ROUTE,
+            method="POST",
+            children=[
+                dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+                html.Button("Sign out", type="submit", className="button button-quiet"),
+            ],
+        ),
     ]
 
 
@@ -76,9 +106,12 @@ def api_banners(api_url: str) -> tuple[bool, bool, str]:
 def register_callbacks(app: Dash, *, api_url: str) -> None:
     """Attach the shell's callbacks (navigation state, demo banner) to the app."""
 
-    @app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"))
-    def _highlight_nav(pathname: str | None) -> list[Any]:
-        return nav_links(pathname)
+    @app.callback(
+        Output(ids.NAV, "children"), Output(ids.USER_BOX, "children"), Input(ids.URL, "pathname")
+    )
+    def _nav_and_user(pathname: str | None) -> tuple[list[Any], list[Any]]:
+        user = current_user()
+        return nav_links(pathname, user["role"] if user else None), user_box(user)
 
     @app.callback(
         Output(ids.DEMO_BANNER, "hidden"),

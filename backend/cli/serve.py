@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from types import FrameType
 
 import typer
@@ -40,9 +41,17 @@ def dashboard(host: str | None = HostOption, port: int | None = PortOption) -> N
     from waitress import serve
 
     from dashboard.app import create_app
+    from dashboard.auth import SessionPolicy
 
     settings = context().settings
-    dash_app = create_app(api_url=settings.api_url)
+    policy = SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+        secure_cookie=settings.session_cookie_secure,
+    )
+    dash_app = create_app(
+        api_url=settings.api_url, secret_key=settings.secret_key, session_policy=policy
+    )
     serve(
         dash_app.server,
         host=host or settings.dashboard_host,

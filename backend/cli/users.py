@@ -102,3 +102,14 @@ def list_users() -> None:
             user.email or "",
         )
     Console().print(table)
+
+
+@app.command("has-admin")
+def has_admin() -> None:
+    """Exit 0 when an active admin exists, 1 otherwise (for start-up scripts)."""
+    with cli_transaction() as session:
+        users = service.list_users(session=session)
+    if not any(user.role == "admin" and user.is_active for user in users):
+        console.print("no active admin")
+        raise typer.Exit(1)
+    console.print("an active admin exists")

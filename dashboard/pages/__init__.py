@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.pages import overview, region, sources
+from dashboard.pages import (
+    admin,
+    alerts,
+    login,
+    overview,
+    region,
+    rules,
+    snapshots,
+    sources,
+)
 
 # Navigation follows this order; add new pages here.
-PAGES = (overview, region, sources)
+PAGES = (overview, alerts, region, rules, snapshots, sources, admin, login)
 
 
 def register_pages(app: Dash, *, api_url: str) -> None:

@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard import api_client, figures, ids
 from dashboard.figures import GRAPH_CONFIG, severity_colors
-from dashboard.pages import region
+from dashboard.pages import overview_timeline, region
 
 DEFAULT_INDICATOR = "homicide_rate"
 SEVERITY_ORDER = ("critical", "warning", "info")
@@ -50,10 +50,12 @@ def layout(**_query: Any) -> html.Div:
                 className="headline-row",
                 children=[
                     _headline("Firing alerts", ids.HEADLINE_ALERTS),
+                    *[_headline(t, i) for t, i in overview_timeline.headlines()],
                     _headline("Coverage", ids.HEADLINE_COVERAGE),
                 ],
             ),
             html.Div(className="overview-grid", children=[_map_panel(), _alerts_panel()]),
+            overview_timeline.timeline_panel(),
         ],
     )
 
@@ -198,28 +200,47 @@ class MapGeometry:
 
     @classmethod
     def for_app(cls, app: Dash) -> MapGeometry:
-        """Read the app's geo assets (points.json is small; world.geojson stays a URL)."""
-        points = Path(app.config.assets_folder) / "geo" / "points.json"
+        """Read the app's geo assets (points.json is small; world.geojson stays a URL).
+
+        The URL carries the file's version (``?m=<mtime>``, as Dash links its own assets),
+        so the browser caches it for good and fetches it once (dashboard/app.py).
+        """
+        geo = Path(app.config.assets_folder) / "geo"
+        version = int((geo / "world.geojson").stat().st_mtime)
         return cls(
-            geojson_url=app.get_asset_url("geo/world.geojson"),
-            points=tuple(json.loads(points.read_text(encoding="utf-8"))),
+            geojson_url=f"{app.get_asset_url('geo/world.geojson')}?m={version}",
+            points=tuple(json.loads((geo / "points.json").read_text(encoding="utf-8"))),
         )
 
 
 def map_view(
-    api_url: str, *, indicator: str, period: str | None, geometry: MapGeometry = MapGeometry()
+    api_url: str,
+    *,
+    indicator: str,
+    period: str | None,
+    geometry: MapGeometry = MapGeometry(),
+    redraw: bool = False,
 ) -> MapView:
-    """Fetch one indicator's heat map for a period (latest when None) and build the view."""
+    """Fetch one indicator's heat map for a period (latest when None) and build the view.
+
+    With ``redraw`` (only the period changed, the map is already drawn) the figure is a
+    ``dash.Patch`` of the per-period arrays: the geometry, styles and layout stay in the
+    browser and are not sent again.
+    """
     try:
         heatmap = api_client.heatmap(api_url, indicator=indicator, period=period)
     except api_client.ApiError as exc:
         return MapView(message=f"The map could not be loaded. {exc}")
     periods = list(heatmap["periods"])
     shown = heatmap.get("period")
-    view = MapView(
-        figure=figures.heatmap_figure(
+    if redraw:
+        figure: Any = period_patch(figures.heatmap_period(heatmap, points=geometry.points))
+    else:
+        figure = figures.heatmap_figure(
             heatmap, geojson_url=geometry.geojson_url, points=geometry.points
-        ),
+        )
+    view = MapView(
+        figure=figure,
         coverage=coverage_summary(heatmap),
         periods=periods,
         position=periods.index(shown) if shown in periods else max(len(periods) - 1, 0),
@@ -228,6 +249,24 @@ def map_view(
     if not periods:
         view.message = f"No data yet for {heatmap['indicator'].get('name', indicator)}."
     return view
+
+
+def period_patch(changing: Mapping[str, Any]) -> dash.Patch:
+    """Return a Patch writing ``figures.heatmap_period``'s values into the drawn map."""
+    patch = dash.Patch()
+    for index, values in enumerate(changing["data"]):
+        _assign(patch["data"][index], values)
+    _assign(patch["layout"], changing["layout"])
+    return patch
+
+
+def _assign(node: Any, values: Mapping[str, Any]) -> None:
+    """Assign every leaf of ``values`` under a Patch node, leaving its other keys alone."""
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            _assign(node[key], value)
+        else:
+            node[key] = value
 
 
 def period_marks(periods: list[str]) -> dict[int, str]:
@@ -389,7 +428,11 @@ def register(app: Dash, *, api_url: str) -> None:
             raise PreventUpdate
         index = position if dash.ctx.triggered_id == ids.PERIOD else None
         period = periods[index] if index is not None and 0 <= index < len(periods) else None
-        return map_view(api_url, indicator=indicator, period=period, geometry=geometry).outputs()
+        redraw = period is not None  # only the period changed: patch the drawn map
+        view = map_view(
+            api_url, indicator=indicator, period=period, geometry=geometry, redraw=redraw
+        )
+        return view.outputs()
 
     @app.callback(
         Output(ids.URL, "pathname", allow_duplicate=True),
@@ -406,6 +449,9 @@ def register(app: Dash, *, api_url: str) -> None:
         Output(ids.ALERT_LIST, "children"),
         Output(ids.HEADLINE_ALERTS, "children"),
         Input(ids.OVERVIEW_TICK, "n_intervals"),
+        Input(ids.LIVE_EVENTS, "data"),
     )
-    def _alerts(_ticks: int | None) -> tuple[Any, Any]:
+    def _alerts(_ticks: int | None, _events: Any) -> tuple[Any, Any]:
         return alerts_view(api_url)
+
+    overview_timeline.register(app, api_url=api_url)

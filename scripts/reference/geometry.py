@@ -8,7 +8,7 @@ from typing import Any
 from .planar import Point, Ring, centroid, signed_area
 from .topojson import RefPolygon, decode_arcs, dissolve, ring_points, simplify, unwrap
 
-SIMPLIFY_DEG = 0.03  # Douglas-Peucker tolerance, about 3 km: invisible at world scale
+SIMPLIFY_DEG = 0.1  # Douglas-Peucker, about 11 km: under half a pixel on a 1920 px world map
 BASEMAP_DEG = 0.1  # plotly.js base-map fallback (never shown by the dashboard): coarser
 DECIMALS = 2  # about 1 km; keeps world.geojson well under 1.5 MB
 

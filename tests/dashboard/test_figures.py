@@ -180,6 +180,29 @@ def test_an_empty_payload_still_draws_a_grey_map() -> None:
     assert len(fig.data[2].locations) == 0
 
 
+def test_a_period_merged_into_another_periods_figure_is_that_periods_figure() -> None:
+    # What the Overview patches on a period change: every value that differs between two
+    # periods' figures is in heatmap_period, so merging it gives the other figure exactly.
+    later = payload()
+    earlier = payload([item("BRA", 30.1, name="Brazil", period="2019"), item("NOR", 0.7)])
+    earlier["period"] = "2019"
+    first = figures.heatmap_figure(later, points=POINTS).to_plotly_json()
+    second = figures.heatmap_figure(earlier, points=POINTS).to_plotly_json()
+    changing = figures.heatmap_period(earlier, points=POINTS)
+    data = [figures.merged(t, c) for t, c in zip(first["data"], changing["data"], strict=True)]
+    assert json.dumps(data, default=list) == json.dumps(second["data"], default=list)
+    layout = figures.merged(first["layout"], changing["layout"])
+    assert json.dumps(layout, default=list) == json.dumps(second["layout"], default=list)
+
+
+def test_the_period_values_carry_no_geometry_or_style() -> None:
+    changing = figures.heatmap_period(payload(), points=POINTS)
+    keys = {key for values in changing["data"] for key in values}
+    assert keys <= {"name", "lon", "lat", "text", "customdata", "locations", "z", "marker"}
+    assert "geojson" not in json.dumps(changing) and "geo" not in changing["layout"]
+    assert changing["layout"]["title"]["text"] == "Intentional homicide rate, 2020"
+
+
 def test_format_value_reads_like_a_person_wrote_it() -> None:
     assert [figures.format_value(v) for v in (6.7, 6.0, 0.123, 1234.5, 22.449)] == [
         "6.7", "6", "0.12", "1,234", "22.45",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -111,6 +112,31 @@ def test_map_view_keeps_the_requested_period(fake_api: Callable[..., None]) -> N
     fake_api(heatmap=lambda _url, **kw: heatmap(period=kw["period"]))
     view = overview.map_view(API, indicator="homicide_rate", period="2019")
     assert view.position == 0 and view.period_label == "2019"
+
+
+def apply_patch(figure: dict[str, Any], patch: Any) -> dict[str, Any]:
+    """Apply a dash.Patch's Assign operations to a figure dict, as the browser does."""
+    for operation in patch.to_plotly_json()["operations"]:
+        assert operation["operation"] == "Assign"
+        *path, last = operation["location"]
+        node = figure
+        for step in path:
+            node = node[step]
+        node[last] = operation["params"]["value"]
+    return figure
+
+
+def test_a_period_change_patches_the_drawn_map_into_the_new_periods_map(
+    fake_api: Callable[..., None],
+) -> None:
+    fake_api(heatmap=lambda _url, **kw: heatmap(period=kw["period"]))
+    drawn = overview.map_view(API, indicator="homicide_rate", period=None).figure
+    patched = overview.map_view(API, indicator="homicide_rate", period="2019", redraw=True)
+    full = overview.map_view(API, indicator="homicide_rate", period="2019").figure
+    assert patched.period_label == "2019" and patched.position == 0
+    after = apply_patch(json.loads(drawn.to_json()), patched.figure)
+    assert after == json.loads(full.to_json())
+    assert "geojson" not in json.dumps(patched.figure.to_plotly_json())
 
 
 def test_map_view_says_when_an_indicator_has_no_data(fake_api: Callable[..., None]) -> None:
@@ -275,14 +301,27 @@ def test_create_app_wires_pages_callbacks_and_healthz() -> None:
             assert component in outputs
     client = app.server.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    page = client.get("/")
+    assert client.get("/").headers["Location"] == "/login", "pages need a signed-in user"
+    page = client.get("/login")
     assert page.status_code == 200
     assert b"cdn" not in page.data.lower(), "every script and stylesheet is served locally"
 
 
+def test_the_world_outline_url_is_versioned_and_cached_for_good() -> None:
+    app = create_app(api_url=API)
+    url = overview.MapGeometry.for_app(app).geojson_url
+    assert url.startswith("/assets/geo/world.geojson?m=")
+    client = app.server.test_client()
+    versioned = client.get(url).headers["Cache-Control"]
+    assert "immutable" in versioned and "max-age=31536000" in versioned
+    assert "no-cache" not in versioned
+    # Without a version the browser must revalidate: the file may change under that URL.
+    assert "max-age" not in client.get("/assets/geo/world.geojson").headers["Cache-Control"]
+
+
 def test_nav_marks_the_current_page() -> None:
     create_app(api_url=API)
-    links = layout.nav_links("/")
+    links = layout.nav_links("/", "viewer")
     marked = [(link.children, getattr(link, "className", "")) for link in links]
     # Overview first and active; every other page is a plain link (drill-down pages have none).
     assert marked[0] == ("Overview", "nav-link active")

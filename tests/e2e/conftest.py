@@ -1,9 +1,12 @@
 """Real-browser fixtures: the API and the dashboard on a fresh demo database, and Chromium.
 
 ``live_servers`` runs the real command line in a temporary folder (``tocsin db upgrade``,
-``tocsin demo load``, ``tocsin serve api``, ``tocsin serve dashboard``) once per session
-and always stops what it started. ``visit`` opens a page in Debian's headless Chromium
-with every request that would leave this machine aborted and recorded.
+``tocsin demo load``, ``tocsin users create``, ``tocsin serve api``, ``tocsin serve
+dashboard``) once per session and always stops what it started. It creates one user per
+role (``USERS``); ``live_servers.headers(role)`` is a bearer header for direct API calls.
+``visit`` signs in as a role (analyst by default; ``role=None`` stays anonymous) and opens a
+page in Debian's headless Chromium with every request that would leave this machine aborted
+and recorded.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -40,6 +44,12 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 READY_SECONDS = 30.0
 CLI_SECONDS = 180.0
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+# One user per role, created by the command line for every session (test-only passwords).
+USERS = {
+    "viewer": ("viewer1", "viewer1-e2e-password"),
+    "analyst": ("analyst1", "analyst1-e2e-password"),
+    "admin": ("admin1", "admin1-e2e-password"),
+}
 
 
 def root_helpers(config: pytest.Config) -> ModuleType:
@@ -60,10 +70,45 @@ def root_helpers(config: pytest.Config) -> ModuleType:
 
 @dataclass(frozen=True)
 class LiveServers:
-    """Base URLs of the running API and dashboard."""
+    """Base URLs of the running API and dashboard, and sign-ins for each role in USERS."""
 
     api_url: str
     dashboard_url: str
+    _tokens: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _cookies: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def headers(self, role: str) -> dict[str, str]:
+        """Return an Authorization header of a user with this role (signed in once per role)."""
+        if role not in self._tokens:
+            username, password = USERS[role]
+            answer = httpx.post(
+                f"{self.api_url}/api/v1/auth/login",
+                json={"username": username, "password": password},
+                timeout=10.0,
+            )
+            answer.raise_for_status()
+            self._tokens[role] = answer.json()["token"]
+        return {"Authorization": f"Bearer {self._tokens[role]}"}
+
+    def dashboard_cookies(self, role: str) -> dict[str, str]:
+        """Return the dashboard's cookies after posting its sign-in form as this role (once)."""
+        if role not in self._cookies:
+            username, password = USERS[role]
+            with httpx.Client(base_url=self.dashboard_url, timeout=10.0) as client:
+                client.get("/login")
+                answer = client.post(
+                    "/auth/login",
+                    data={
+                        "username": username,
+                        "password": password,
+                        "csrf_token": client.cookies["_csrf_token"],
+                    },
+                    headers={"Origin": self.dashboard_url},
+                )
+                if answer.status_code != 302 or "error=" in answer.headers.get("location", ""):
+                    pytest.fail(f"signing in to the dashboard as {username} failed: {answer}")
+                self._cookies[role] = dict(client.cookies.items())
+        return self._cookies[role]
 
 
 def _free_port() -> int:
@@ -91,12 +136,13 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _cli(*args: str, env: dict[str, str], cwd: Path) -> None:
+def _cli(*args: str, env: dict[str, str], cwd: Path, stdin: str | None = None) -> None:
     """Run one ``tocsin`` command to completion, failing the session with its output."""
     done = subprocess.run(
         [sys.executable, "-m", "backend.cli", *args],
         env=env,
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=CLI_SECONDS,
@@ -142,14 +188,20 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-@pytest.fixture(scope="session")
-def live_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServers]:
-    """Serve the API and the dashboard on a fresh SQLite database holding the demo data."""
+Loader = Callable[[dict[str, str], Path], None]
+
+
+@contextmanager
+def serving(folder: Path, load: Loader) -> Iterator[LiveServers]:
+    """Upgrade a fresh SQLite database, ``load`` data into it, create the test users, and
+    serve the API and the dashboard on it until the block ends."""
     # The working folder is the temporary one, so a developer's .env cannot leak in.
-    folder = tmp_path_factory.mktemp("e2e")
     env = _environment(folder)
     _cli("db", "upgrade", env=env, cwd=folder)
-    _cli("demo", "load", env=env, cwd=folder)
+    load(env, folder)
+    for role, (username, password) in USERS.items():
+        argv = ("users", "create", username, "--role", role, "--password-stdin")
+        _cli(*argv, env=env, cwd=folder, stdin=password + "\n")
     api_port, dashboard_port = _free_port(), _free_port()
     servers = LiveServers(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{dashboard_port}")
     env["TOCSIN_API_URL"] = servers.api_url
@@ -167,6 +219,42 @@ def live_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     finally:
         for proc in started:
             _stop(proc)
+
+
+def _demo(env: dict[str, str], folder: Path) -> None:
+    _cli("demo", "load", env=env, cwd=folder)
+
+
+@pytest.fixture(scope="session")
+def live_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServers]:
+    """Serve the API and the dashboard on a fresh SQLite database holding the demo data."""
+    with serving(tmp_path_factory.mktemp("e2e"), _demo) as servers:
+        yield servers
+
+
+# The real files ingested for real_servers: the UNODC homicide workbook, and the Council's
+# meeting tables of the years Guinea-Bissau's drug-trafficking crisis was on its agenda.
+REAL_HOMICIDE = "unodc-homicide-cts/data_cts_intentional_homicide.xlsx"
+REAL_COUNCIL = [
+    f"unsc/dhl-meeting-tables-html/scact{year}_table_en.html" for year in range(2008, 2013)
+]
+
+
+@pytest.fixture(scope="module")
+def real_servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServers]:
+    """Serve the API and the dashboard on the real public data, loaded by the command line."""
+    shared_file = root_helpers(request.config).shared_file
+    files = [("unodc_homicide", shared_file(REAL_HOMICIDE))]
+    files += [("unsc_meetings", shared_file(path)) for path in REAL_COUNCIL]
+
+    def load(env: dict[str, str], folder: Path) -> None:
+        for source, path in files:
+            _cli("ingest", "run", source, "--file", str(path), env=env, cwd=folder)
+
+    with serving(tmp_path_factory.mktemp("e2e-real"), load) as servers:
+        yield servers
 
 
 # ----------------------------------------------------------------- browser
@@ -198,17 +286,28 @@ class Visit:
     errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def visit(browser: Any, live_servers: LiveServers) -> Iterator[Callable[..., Visit]]:
-    """Open dashboard pages offline: requests to other hosts are aborted and recorded.
+@contextmanager
+def visitor(browser: Any, servers: LiveServers) -> Iterator[Callable[..., Visit]]:
+    """Open dashboard pages offline, signed in as ``role``; other hosts are aborted and recorded.
 
-    Each call opens a fresh browser context; all are closed when the test module ends.
+    Each call opens a fresh browser context carrying that role's session cookie (the sign-in
+    form is posted once per role and session); all are closed when the block ends.
     """
     contexts: list[Any] = []
 
-    def open_page(path: str = "/", *, width: int = 1920, height: int = 1080) -> Visit:
+    def open_page(
+        path: str = "/", *, role: str | None = "analyst", width: int = 1920, height: int = 1080
+    ) -> Visit:
         context = browser.new_context(viewport={"width": width, "height": height})
         contexts.append(context)
+        if role is not None:
+            cookies = servers.dashboard_cookies(role)
+            context.add_cookies(
+                [
+                    {"name": name, "value": value, "url": servers.dashboard_url}
+                    for name, value in cookies.items()
+                ]
+            )
         visit = Visit(page=context.new_page())
 
         def gate(route: Any) -> None:
@@ -225,12 +324,28 @@ def visit(browser: Any, live_servers: LiveServers) -> Iterator[Callable[..., Vis
         context.route("**/*", gate)
         visit.page.on("console", console)
         visit.page.on("pageerror", lambda exc: visit.errors.append(str(exc)))
-        visit.page.goto(live_servers.dashboard_url + path)
+        visit.page.goto(servers.dashboard_url + path)
         return visit
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    try:
+        yield open_page
+    finally:
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def visit(browser: Any, live_servers: LiveServers) -> Iterator[Callable[..., Visit]]:
+    """Open pages of the demo-data dashboard (see ``visitor``)."""
+    with visitor(browser, live_servers) as open_page:
+        yield open_page
+
+
+@pytest.fixture(scope="module")
+def visit_real(browser: Any, real_servers: LiveServers) -> Iterator[Callable[..., Visit]]:
+    """Open pages of the real-data dashboard (see ``visitor``)."""
+    with visitor(browser, real_servers) as open_page:
+        yield open_page
 
 
 @pytest.fixture(scope="session")

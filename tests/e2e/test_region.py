@@ -24,7 +24,9 @@ DRILL_TO = "BRA"  # large and convex enough that the middle of its outline is in
 def alerted_region(live_servers: LiveServers) -> str:
     """Return the region of the newest firing demo alert."""
     response = httpx.get(
-        f"{live_servers.api_url}/api/v1/alerts", params={"state": "firing", "page_size": 1}
+        f"{live_servers.api_url}/api/v1/alerts",
+        params={"state": "firing", "page_size": 1},
+        headers=live_servers.headers("viewer"),
     )
     response.raise_for_status()
     return str(response.json()["items"][0]["region"])

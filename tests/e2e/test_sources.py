@@ -23,7 +23,9 @@ WAIT_MS = 20_000
 def test_sources_page_shows_freshness_and_the_coverage_matrix(
     visit: Callable[..., Visit], live_servers: LiveServers, screenshots: Path, width: int
 ) -> None:
-    sources = httpx.get(f"{live_servers.api_url}/api/v1/sources").json()["items"]
+    sources = httpx.get(
+        f"{live_servers.api_url}/api/v1/sources", headers=live_servers.headers("viewer")
+    ).json()["items"]
     opened = visit("/sources", width=width, height=1000)
     page = opened.page
     page.wait_for_selector(f"#{ids.COVERAGE} .heatmaplayer image", timeout=WAIT_MS)

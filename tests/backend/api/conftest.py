@@ -22,6 +22,7 @@ from backend.deps import get_session
 from backend.observations.models import Observation
 from backend.regions.models import Region
 from backend.sources.models import Indicator, Source
+from tests.backend.api._people import add_person, use_cheap_hasher
 
 T = TypeVar("T")
 V1, V2 = date(2023, 6, 30), date(2024, 6, 30)
@@ -42,15 +43,24 @@ def app_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def client(session: Session, app_settings: Callable[..., Settings]) -> Iterator[TestClient]:
-    """Yield a client of an app that uses the test's rolled-back session."""
+def client(
+    session: Session, app_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """Yield a client of an app that uses the test's rolled-back session.
+
+    Reads need a token, so the client sends a viewer's (the user ``reader``) unless a
+    request passes its own ``Authorization`` header; anonymous tests import the bare
+    ``client_fixture`` of ``_people`` instead.
+    """
     app = create_app(app_settings())
 
     def _session() -> Iterator[Session]:
         yield session
 
     app.dependency_overrides[get_session] = _session
-    with TestClient(app) as test_client:
+    use_cheap_hasher(monkeypatch)
+    reader = add_person(session, "reader", "viewer")
+    with TestClient(app, headers=reader.headers()) as test_client:
         yield test_client
 
 

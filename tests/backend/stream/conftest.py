@@ -22,6 +22,7 @@ from backend.config import Environment, Settings
 from backend.db import make_engine, make_session_factory, transaction
 from backend.events.service import append_events
 from backend.stream import service
+from tests.backend.api._people import add_person, use_cheap_hasher
 
 
 @pytest.fixture(autouse=True)
@@ -50,6 +51,17 @@ def commit_events(stream_db: str) -> Iterator[Callable[..., list[int]]]:
 
     yield commit
     engine.dispose()
+
+
+@pytest.fixture
+def viewer(stream_db: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Return the Authorization header of a viewer of stream_db: the stream needs a token."""
+    use_cheap_hasher(monkeypatch)
+    engine = make_engine(stream_db)
+    with transaction(make_session_factory(engine)) as session:
+        headers = add_person(session, "viewer1", "viewer").headers()
+    engine.dispose()
+    return headers
 
 
 @pytest.fixture

@@ -159,7 +159,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_an_open_stream_does_not_hold_up_shutdown(stream_db: str) -> None:
+def test_an_open_stream_does_not_hold_up_shutdown(stream_db: str, viewer: dict[str, str]) -> None:
     port = _free_port()
     env = {**os.environ, "TOCSIN_DATABASE_URL": stream_db, "TOCSIN_ENV": "test"}
     server = subprocess.Popen(
@@ -180,7 +180,7 @@ def test_an_open_stream_does_not_hold_up_shutdown(stream_db: str) -> None:
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             _wait_until_up(client)
-            with client.stream("GET", "/api/v1/stream") as response:
+            with client.stream("GET", "/api/v1/stream", headers=viewer) as response:
                 assert next(response.iter_lines()) == f"retry: {service.RETRY_MS}"
                 server.send_signal(signal.SIGINT)
                 assert server.wait(timeout=30) == 0  # without the check it would wait forever

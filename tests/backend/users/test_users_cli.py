@@ -65,3 +65,15 @@ def test_a_token_above_the_users_role_is_refused(database: str) -> None:
     runner.invoke(app, ["create", "ann", "--password-stdin"], input=PASSWORD + "\n")
     result = runner.invoke(app, ["token", "ann", "--name", "x", "--role", "admin"])
     assert result.exit_code == 1 and "cannot carry role admin" in result.output
+
+
+def test_has_admin_answers_by_exit_code(database: str) -> None:
+    assert runner.invoke(app, ["has-admin"]).exit_code == 1
+    runner.invoke(app, ["create", "ann", "--password-stdin"], input=PASSWORD + "\n")
+    assert runner.invoke(app, ["has-admin"]).exit_code == 1, "a viewer is not an admin"
+    made = runner.invoke(
+        app, ["create", "boss", "--role", "admin", "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert made.exit_code == 0, made.output
+    answer = runner.invoke(app, ["has-admin"])
+    assert answer.exit_code == 0 and "an active admin exists" in answer.output
