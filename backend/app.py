@@ -14,20 +14,29 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.access import READ_ACCESS
 from backend.alerts.routes import router as alerts_router
+from backend.cache import ResponseCache
 from backend.config import Settings
 from backend.context import build_context
 from backend.documents.routes import router as documents_router
+from backend.episodes.routes import router as episodes_router
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
+from backend.judgements.routes import router as judgements_router
+from backend.limits import BodySizeLimit
 from backend.logging_setup import configure_logging
+from backend.notify.routes import router as notify_router
 from backend.observations.routes import router as observations_router
 from backend.ops import install as install_ops
 from backend.ops import router as ops_router
 from backend.regions.routes import router as regions_router
+from backend.rules.evidence_routes import router as evidence_router
 from backend.rules.routes import router as rules_router
+from backend.snapshots.routes import router as snapshots_router
 from backend.sources.routes import router as sources_router
 from backend.stream.routes import router as stream_router
+from backend.uploads.routes import router as uploads_router
 from backend.users.routes import router as users_router
 
 log = logging.getLogger(__name__)
@@ -43,6 +52,11 @@ TAGS = [
     {"name": "documents", "description": "Security Council meetings and outcomes, tagged."},
     {"name": "sources", "description": "Sources' freshness and runs, and data coverage."},
     {"name": "rules", "description": "Alert rules: versions, validation, backtests, impact."},
+    {"name": "episodes", "description": "Reference episodes: known deteriorations to score rules."},
+    {"name": "judgements", "description": "Analysts' judgements of a region, with reasons."},
+    {"name": "snapshots", "description": "Frozen quarters and their PDF, XLSX, CSV exports."},
+    {"name": "notifications", "description": "Alert subscriptions, silences and deliveries."},
+    {"name": "uploads", "description": "Analysts' own indicators, uploaded as CSV."},
     {"name": "stream", "description": "Server-sent events: alert transitions and ingest runs."},
     {"name": "auth", "description": "Sign in and out; who am I."},
     {"name": "users", "description": "Users and API tokens (administrators)."},
@@ -138,19 +152,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.context = context
+    app.state.response_cache = ResponseCache()
     api = APIRouter(prefix=API_PREFIX)
-    for router in (health_router, regions_router, observations_router, alerts_router):
-        api.include_router(router)
-    api.include_router(documents_router)
-    api.include_router(sources_router)
+    api.include_router(health_router)
+    # These routers' routes do not list READ_ACCESS themselves: the gate is added here.
+    for router in (regions_router, observations_router):
+        api.include_router(router, dependencies=READ_ACCESS)
+    api.include_router(alerts_router)
+    api.include_router(documents_router, dependencies=READ_ACCESS)
+    api.include_router(sources_router, dependencies=READ_ACCESS)
+    api.include_router(evidence_router)  # before rules: /rules/scorecard is not a rule name
     api.include_router(rules_router)
-    api.include_router(stream_router)
+    api.include_router(episodes_router)
+    api.include_router(judgements_router)
+    api.include_router(snapshots_router)
+    api.include_router(uploads_router)
+    api.include_router(notify_router)
+    api.include_router(stream_router, dependencies=READ_ACCESS)
     api.include_router(users_router)
     api.include_router(ops_router)
     app.include_router(api)
     install_ops(app, data_dir=context.settings.data_dir)
     install_error_handlers(app)
     _mount_docs(app)
+    app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
     if context.settings.cors_origins:
         app.add_middleware(

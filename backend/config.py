@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-change-me"  # noqa: S105 - the placeholder that production refuses
@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     api_workers: int = Field(1, ge=1, description="uvicorn worker processes for the API")
     dashboard_host: str = Field("127.0.0.1", description="Interface the dashboard binds to")
     dashboard_port: int = Field(8050, description="Dashboard port")
+    session_idle_minutes: int = Field(
+        480, ge=1, description="Dashboard sign-in ends after this many minutes without a request"
+    )
+    session_max_hours: int = Field(
+        12, ge=1, description="Dashboard sign-in ends this many hours after it began"
+    )
+    session_cookie_secure: bool = Field(
+        False, description="Send the dashboard's cookies over HTTPS only (set behind TLS)"
+    )
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS")
 
     fetch_timeout: float = Field(20.0, gt=0, description="Seconds before a source fetch times out")
@@ -82,6 +91,27 @@ class Settings(BaseSettings):
     snapshot_classification: str = Field(
         "UNCLASSIFIED", description="Classification marking printed on snapshot exports"
     )
+    notify_enabled: bool = Field(
+        True, description="Deliver alert notifications every minute in `serve scheduler`"
+    )
+    notify_digest_minutes: int = Field(
+        60, ge=1, description="Minutes between two e-mail digests of one subscription"
+    )
+    notify_timeout: float = Field(
+        10.0, gt=0, description="Seconds before a webhook or SMTP call times out"
+    )
+    notify_retries: int = Field(3, ge=0, description="Webhook retries on timeouts, errors and 5xx")
+    notify_backoff: float = Field(
+        2.0, ge=0, description="Seconds before the first webhook retry; doubled each retry"
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail digests; unset: no e-mail"
+    )
+    smtp_port: int = Field(587, description="SMTP port")
+    smtp_user: str | None = Field(None, description="SMTP login, if the server wants one")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged)")
+    smtp_from: str = Field("tocsin@localhost", description="From address of the digests")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS")
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -4,6 +4,7 @@ from backend.alerts.models import Alert, AlertComment, AlertLabel, AlertTransiti
 from backend.db import Base
 from backend.documents.models import Document, DocumentTag
 from backend.events.models import Event
+from backend.notify.models import Delivery, NotifyCursor, Silence, Subscription
 from backend.observations.models import Observation
 from backend.regions.models import Region, RegionAlias
 from backend.rules.models import Judgement, ReferenceEpisode, Rule, RuleVersion
@@ -19,6 +20,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "Delivery",
     "Document",
     "DocumentTag",
     "Event",
@@ -26,6 +28,7 @@ __all__ = [
     "IngestRun",
     "JobLock",
     "Judgement",
+    "NotifyCursor",
     "Observation",
     "QuarantinedRow",
     "ReferenceEpisode",
@@ -34,8 +37,10 @@ __all__ = [
     "Role",
     "Rule",
     "RuleVersion",
+    "Silence",
     "Snapshot",
     "SnapshotFile",
     "Source",
+    "Subscription",
     "User",
 ]

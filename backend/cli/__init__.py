@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from backend.cli import db, demo, ingest, rules, serve, snapshot, users
+from backend.cli import db, demo, episodes, ingest, rules, serve, snapshot, users
 
 app = typer.Typer(
     name="tocsin",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(demo.app, name="demo")
+app.add_typer(episodes.app, name="episodes")
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(rules.app, name="rules")
 app.add_typer(serve.app, name="serve")

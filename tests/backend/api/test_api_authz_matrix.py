@@ -23,7 +23,16 @@ from backend.alerts.models import Alert
 from backend.rules import service as rule_service
 from backend.users import service as user_service
 from backend.users.models import AuditEntry
-from tests.backend.api._people import PASSWORD, Person, add_people, headers_for, use_cheap_hasher
+from tests.backend.api._people import (
+    PASSWORD,
+    Person,
+    add_people,
+    client_fixture,  # noqa: F401  (anonymous: no default token)
+    headers_for,
+    use_cheap_hasher,
+)
+from tests.backend.episodes.factory import episode_ids
+from tests.backend.notify.factory import notify_ids
 
 CALLERS = ("anonymous", "viewer", "analyst", "admin")
 RANK = {role: rank for rank, role in enumerate(CALLERS)}
@@ -75,11 +84,37 @@ MATRIX: dict[tuple[str, str], tuple[str, bool, Body]] = {
                          lambda c: {"yaml": rule_file(1).replace(RULE, f"r{c.n}"), "reason": "x"}),
     ("put", "/rules/{name}"): ("analyst", True,
                                lambda c: {"yaml": rule_file(10 + c.n), "reason": "tune"}),
-    # Dry runs: open like the reads for now, and nothing to audit.
-    ("post", "/rules/validate"): ("anonymous", False, lambda c: {"yaml": rule_file(1)}),
-    ("post", "/rules/backtest"): ("anonymous", False, lambda c: {"yaml": rule_file(1)}),
-    ("post", "/rules/{name}/backtest"): ("anonymous", False, lambda c: {}),
-    ("post", "/rules/{name}/impact"): ("anonymous", False, lambda c: {"yaml": rule_file(2)}),
+    # Dry runs: readers' tools like the reads (a viewer), and nothing to audit.
+    ("post", "/rules/validate"): ("viewer", False, lambda c: {"yaml": rule_file(1)}),
+    ("post", "/rules/backtest"): ("viewer", False, lambda c: {"yaml": rule_file(1)}),
+    ("post", "/rules/{name}/backtest"): ("viewer", False, lambda c: {}),
+    ("post", "/rules/{name}/impact"): ("viewer", False, lambda c: {"yaml": rule_file(2)}),
+    ("post", "/rules/scorecard"): ("viewer", False, lambda c: {"yaml": rule_file(1)}),
+    ("post", "/rules/noise-budget"): ("viewer", False,
+                                      lambda c: {"yaml": rule_file(1), "max_per_quarter": 1}),
+    ("post", "/episodes"): ("analyst", True,
+                            lambda c: {"region": "HND", "onset_period": "2008", "label": "e"}),
+    ("put", "/episodes/{episode_id}"): ("analyst", True,
+                                        lambda c: {"region": "HND", "onset_period": "2009",
+                                                   "label": f"e{c.n}"}),
+    ("patch", "/episodes/{episode_id}"): ("analyst", True, lambda c: {"label": f"e{c.n}"}),
+    ("delete", "/episodes/{episode_id}"): ("analyst", True, lambda c: None),
+    ("post", "/episodes/import"): ("analyst", True, lambda c: None),  # no file: 422 once allowed
+    ("post", "/regions/{code}/judgements"): ("analyst", True,
+                                             lambda c: {"verdict": "improved", "text": "calmer"}),
+    ("post", "/notifications/subscriptions"): ("analyst", True, lambda c: {
+        "name": f"s{c.n}", "channel": "email", "target": "desk@example.org"}),
+    ("patch", "/notifications/subscriptions/{subscription_id}"): ("analyst", True,
+                                                                  lambda c: {"enabled": False}),
+    ("delete", "/notifications/subscriptions/{subscription_id}"): ("analyst", True, lambda c: None),
+    ("post", "/notifications/silences"): ("analyst", True, lambda c: {
+        "region": "HND", "ends_at": "2099-01-01T00:00:00Z", "comment": "known"}),
+    ("patch", "/notifications/silences/{silence_id}"): ("analyst", True,
+                                                        lambda c: {"comment": "still known"}),
+    ("post", "/notifications/silences/{silence_id}/expire"): ("analyst", True, lambda c: None),
+    ("post", "/snapshots"): ("analyst", True, lambda c: {"quarter": "2023Q4"}),
+    ("post", "/uploads"): ("analyst", True, lambda c: None),  # no file: 422 once allowed
+    ("post", "/sources/{source_id}/runs"): ("analyst", True, lambda c: None),
 }  # fmt: skip
 
 
@@ -127,7 +162,8 @@ def _path(session: Session, template: str, call: Call) -> str:
         user_id = target.id if target else 0
     token, _secret = user_service.issue_token(session=session, actor="t", user=user, name="x")
     return V1 + template.format(
-        user_id=user_id, token_id=token.id, alert_id=call.alert_id, name=RULE
+        user_id=user_id, token_id=token.id, alert_id=call.alert_id, name=RULE,
+        source_id="worldbank_homicide", **notify_ids(session), **episode_ids(session),
     )  # fmt: skip
 
 
