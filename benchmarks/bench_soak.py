@@ -355,6 +355,9 @@ def report(
         "rss_after_warmup_mib": round(first / 1024, 1),
         "rss_at_end_mib": round(last / 1024, 1),
         "rss_samples": len(samples),
+        "rss_by_minute_mib": [
+            round(rss / 1024, 1) for at, rss in samples if at % 60 < SAMPLE_EVERY_S
+        ],
     }
     print(json.dumps(notes, indent=1))
     if errors or lost or doubled or fed["failed"]:
