@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, func, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -76,3 +76,31 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+# pg_advisory_xact_lock key: one writing job (an ingest, the notifier...) at a time.
+WRITER_LOCK = 7_361_001
+
+
+def claim_writer(session: Session) -> None:
+    """Take the database's write lock for this transaction before it reads anything.
+
+    Jobs read (existing values, cursors, leases) and then write what differs. On SQLite
+    (WAL) a transaction that has read cannot start writing once another connection
+    committed since (SQLITE_BUSY_SNAPSHOT, at once, without waiting), so a no-op UPDATE
+    first takes the write lock and makes a busy writer wait instead. On PostgreSQL a
+    transaction-scoped advisory lock keeps two jobs from inserting the same new row.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.execute(text("UPDATE job_lock SET name = name WHERE 0 = 1"))
+    elif dialect == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(WRITER_LOCK)))
+
+
+@contextmanager
+def writing(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Open a transaction that reads then writes, holding the write lock (``claim_writer``)."""
+    with transaction(factory) as session:
+        claim_writer(session)
+        yield session

@@ -11,18 +11,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import false, func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.context import AppContext
-from backend.db import transaction
+from backend.db import claim_writer, transaction, writing
 from backend.observations.upsert import (
     ObservationIn,
     PeriodError,
@@ -32,7 +32,7 @@ from backend.observations.upsert import (
 from backend.ops.metrics import time_rule_evaluation
 from backend.regions.service import RegionResolver, ensure_reference
 from backend.sources import service as sources
-from backend.sources.models import Indicator, JobLock
+from backend.sources.models import Indicator
 from backend.timeutil import utcnow
 from ingest.fetch import Fetcher, archive_payload, make_fetcher
 from ingest.indicators import BY_CODE
@@ -131,34 +131,6 @@ def one_line(exc: BaseException) -> str:
     known = ("ParseError", "FetchError", "RegionDataError", "UnknownSourceError", "RegistryError")
     line = text if type(exc).__name__ in known else f"{type(exc).__name__}: {text}"
     return line if len(line) <= 300 else line[:297] + "..."
-
-
-@contextmanager
-def _writing(ctx: AppContext) -> Iterator[Session]:
-    """Open a transaction that writes, holding the ingest writer lock (``_claim_writer``)."""
-    with transaction(ctx.sessions) as session:
-        _claim_writer(session)
-        yield session
-
-
-# pg_advisory_xact_lock key: one ingest transaction writes at a time, as on SQLite.
-INGEST_WRITER_LOCK = 7_361_001
-
-
-def _claim_writer(session: Session) -> None:
-    """Take the database's write lock for this transaction before reading anything.
-
-    Ingests read (existing values, regions, indicators) and then write what differs, so two
-    at once could both insert the same new row. On SQLite a no-op UPDATE takes the write
-    lock up front (in WAL mode a read transaction cannot become a writer once another
-    committed); on PostgreSQL a transaction-scoped advisory lock makes the next ingest wait.
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        noop = update(JobLock).where(false()).values(name=JobLock.name)
-        session.execute(noop, execution_options={"synchronize_session": False})
-    elif dialect == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(INGEST_WRITER_LOCK)))
 
 
 def _prepare_source(session: Session, source: Source, registry: Registry, ctx: AppContext) -> None:
@@ -310,7 +282,7 @@ class _Job:
         """Return the data transaction: a new one, or the dry run's session rolled back later."""
         if self.session is not None:
             return nullcontext(self.session)
-        return _writing(self.ctx)
+        return writing(self.ctx.sessions)
 
     def execute(
         self, file: Path | None, fetcher: Fetcher | None, given: Payload | None
@@ -392,13 +364,13 @@ class _Job:
         if self.dry_run:
             return result
         try:
-            with _writing(self.ctx) as session:
+            with writing(self.ctx.sessions) as session:
                 sources.fail_run(session=session, run_id=self.run_id, error=reason)
         except Exception:
             log.exception("could not record the failure of run %s", self.run_id)
             return result
         try:  # the failure is on record; the event for live viewers comes second
-            with _writing(self.ctx) as session:
+            with writing(self.ctx.sessions) as session:
                 _append_event(session, self.event(result))
         except Exception:
             log.exception("could not append the event of failed run %s", self.run_id)
@@ -408,7 +380,7 @@ class _Job:
 def _start(
     ctx: AppContext, session: Session, source: Source, registry: Registry, trigger: str
 ) -> int:
-    _claim_writer(session)
+    claim_writer(session)
     sources.abandon_dead_runs(session=session)
     _prepare_source(session, source, registry, ctx)
     return sources.start_run(session=session, source_id=source.id, trigger=trigger).id

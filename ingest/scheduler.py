@@ -25,7 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from backend.context import AppContext
-from backend.db import transaction
+from backend.db import transaction, writing
 from backend.logging_setup import configure_logging
 from backend.notify.job import NotifyReport, deliver_notifications
 from backend.ops import metrics_folder
@@ -144,7 +144,7 @@ def requested_ingests(
     """
     if not hold_leadership(ctx, holder=holder):
         return []
-    with transaction(ctx.sessions) as session:
+    with writing(ctx.sessions) as session:
         source_ids = run_requests.claim_requests(session)
     results = []
     for source_id in source_ids:
@@ -171,7 +171,7 @@ def scheduled_snapshot(ctx: AppContext, *, holder: str, now: datetime | None = N
     if not hold_leadership(ctx, holder=holder):
         return None
     settings = ctx.settings
-    with transaction(ctx.sessions) as session:
+    with writing(ctx.sessions) as session:
         snap = snapshot_service.ensure_last_quarter(
             session, now=now or utcnow(), delay_days=settings.snapshot_delay_days,
             classification=settings.snapshot_classification,
@@ -217,7 +217,7 @@ def run_scheduler(ctx: AppContext) -> None:
     RECORDER.configure(metrics_folder(ctx.settings.data_dir))  # rule-evaluation counters
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines say what ran
     holder = scheduler_holder()
-    with transaction(ctx.sessions) as session:
+    with writing(ctx.sessions) as session:
         abandon_dead_runs(session=session)
     scheduler = build_scheduler(ctx, holder=holder)
     add_snapshot_job(scheduler, ctx, holder=holder)

@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.config import Settings
-from backend.db import transaction
+from backend.db import transaction, writing
 from backend.notify import outbox
 from backend.notify.channels import (
     Sleep,
@@ -86,7 +86,7 @@ def _send_webhooks(
             body = webhook_body(message.receiver, message.items[0])
             outcome = post_webhook(message.target, body, settings=settings, client=client,
                                    sleep=sleep)  # fmt: skip
-            with transaction(sessions) as session:
+            with writing(sessions) as session:
                 outbox.settle(session=session, delivery_ids=message.delivery_ids,
                               outcome=outcome, now=now)  # fmt: skip
             sent += outcome.ok
@@ -107,7 +107,7 @@ def _send_digests(sessions: sessionmaker[Session], settings: Settings, now: date
     for message in messages:
         subject, body = digest_text(message.receiver, message.items)
         outcome = send_email(settings, to=message.target, subject=subject, body=body)
-        with transaction(sessions) as session:
+        with writing(sessions) as session:
             outbox.settle(session=session, delivery_ids=message.delivery_ids, outcome=outcome,
                           now=now)  # fmt: skip
         sent += outcome.ok
@@ -127,7 +127,7 @@ def deliver_notifications(
     with _lease(session_factory, now) as held:
         if not held:
             return NotifyReport(ran=False)
-        with transaction(session_factory) as session:
+        with writing(session_factory) as session:
             routed = outbox.route_new_events(session=session, now=now)
         sent, failed = _send_webhooks(session_factory, settings, now, sleep)
         digests = _send_digests(session_factory, settings, now)
