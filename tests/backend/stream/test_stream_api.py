@@ -21,7 +21,7 @@ def _stream(base: str, sse: Any, auth: dict[str, str], **request: Any) -> Iterat
     """Open the stream with the auth header (and any other) and yield an SSE reader on it."""
     headers = {**auth, **request.pop("headers", {})}
     with (
-        httpx.Client(base_url=base, timeout=10) as client,
+        httpx.Client(base_url=base, timeout=30) as client,  # a busy CI machine is slow
         client.stream("GET", STREAM, headers=headers, **request) as response,
     ):
         assert response.status_code == 200
