@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select
 
-from benchmarks.harness import ROOT, Figure, free_port, template_database
+from benchmarks.harness import ROOT, Figure, free_port, percentile, template_database
 
 CONNECTIONS = 32
 DURATION_S = float(os.environ.get("TOCSIN_BENCH_API_SECONDS", "15"))
@@ -206,8 +206,7 @@ class Load:
 
     def percentile(self, q: float) -> float:
         """Return the latency at quantile q (seconds)."""
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+        return percentile(self.latencies, q)
 
 
 async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:

@@ -43,6 +43,7 @@ from benchmarks.harness import (
     bare_indicator_ids,
     free_port,
     template_database,
+    tocsin,
 )
 
 OBSERVATIONS = 1_000_000
@@ -195,15 +196,6 @@ def _environment(path: Path, folder: Path) -> dict[str, str]:
         TOCSIN_LOG_LEVEL="WARNING",
     )
     return env
-
-
-def _cli(*args: str, env: dict[str, str], stdin: str | None = None) -> None:
-    command = [sys.executable, "-m", "backend.cli", *args]
-    done = subprocess.run(
-        command, env=env, cwd=ROOT, input=stdin, capture_output=True, text=True, check=False
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"`tocsin {' '.join(args)}` failed: {done.stderr[-2000:]}")
 
 
 @contextmanager
@@ -402,16 +394,8 @@ def run() -> list[Figure]:
         folder = Path(tmp)
         path, observations = build_database(folder)
         env = _environment(path, folder)
-        _cli(
-            "users",
-            "create",
-            USER[0],
-            "--role",
-            "analyst",
-            "--password-stdin",
-            env=env,
-            stdin=USER[1] + "\n",
-        )
+        tocsin(env, "users", "create", USER[0], "--role", "analyst", "--password-stdin",
+               stdin=USER[1] + "\n")  # fmt: skip
         api_url = f"http://127.0.0.1:{free_port()}"
         dashboard_url = f"http://127.0.0.1:{free_port()}"
         env["TOCSIN_API_URL"] = api_url

@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from benchmarks.harness import ROOT, Figure, free_port, require_shared
+from benchmarks.harness import ROOT, Figure, free_port, percentile, require_shared, tocsin
 from ingest.sources.gdelt import COLUMNS
 
 GDELT = "api-samples/gdelt/20191024143000.export.CSV"
@@ -228,15 +228,6 @@ async def sample_rss(pid: int, seconds: float, into: list[tuple[float, int]]) ->
 # ---------------------------------------------------------------- the run
 
 
-def tocsin(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    """Run one ``tocsin`` command and return its standard output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "backend.cli", *args], env=env, cwd=ROOT, input=stdin,
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return done.stdout
-
-
 def wait_ready(base: str) -> None:
     deadline = time.monotonic() + 180  # two workers importing on a busy machine
     while time.monotonic() < deadline:
@@ -269,11 +260,6 @@ def database_rows(url: str) -> tuple[int, int]:
         twice = conn.execute(select(func.count()).select_from(doubled.subquery())).scalar_one()
     engine.dispose()
     return int(rows), int(twice)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
 def run() -> list[Figure]:

@@ -31,7 +31,7 @@ from backend import migrate
 from backend.db import make_engine, make_session_factory, transaction
 from backend.events.service import append_event
 from backend.stream.service import POLL_S
-from benchmarks.harness import ROOT, Figure, free_port
+from benchmarks.harness import ROOT, Figure, free_port, percentile
 
 EVENTS = 200
 GAP_S = (0.005, 0.03)  # spread commits so they do not all land in one poll
@@ -97,11 +97,6 @@ def _writer_main(url: str, count: int) -> None:
     print(json.dumps(committed))
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _latencies(url: str) -> list[float]:
     """Serve the API on url's database, stream from it, commit from elsewhere; return delays."""
     port = free_port()
@@ -128,7 +123,7 @@ def _measure(label: str, url: str, limit: float) -> Figure:
     latencies = _latencies(url)
     if len(latencies) < EVENTS:
         raise SystemExit(f"{label}: only {len(latencies)} of {EVENTS} events reached the client")
-    p50, p95, p99 = (_percentile(latencies, q) for q in (0.5, 0.95, 0.99))
+    p50, p95, p99 = (percentile(latencies, q) for q in (0.5, 0.95, 0.99))
     notes: dict[str, object] = {
         "events": EVENTS,
         "p50_ms": round(p50 * 1000, 1),

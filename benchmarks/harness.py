@@ -8,6 +8,8 @@ import platform
 import shutil
 import socket
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -52,6 +54,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the value at quantile q (nearest rank); 0.0 for no values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def tocsin(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    """Run one ``tocsin`` command from the project folder; return its stdout, or stop."""
+    done = subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args], env=env, cwd=ROOT, input=stdin,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"`tocsin {' '.join(args)}` failed: {done.stderr[-2000:]}")
+    return done.stdout
 
 
 def best_of(

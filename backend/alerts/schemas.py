@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -10,14 +10,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from backend.csvlist import CsvFormat
 from backend.observations.schemas import IndicatorCode, Period
 from backend.regions.schemas import RegionCode
+from backend.timeutil import as_utc
 
-
-def _as_utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything Tocsin stores is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-UtcDateTime = Annotated[datetime, AfterValidator(_as_utc)]
+# SQLite hands back naive datetimes; everything Tocsin stores is UTC.
+UtcDateTime = Annotated[datetime, AfterValidator(as_utc)]
 AlertState = Literal["pending", "firing", "resolved", "nodata", "error"]
 Triage = Literal["new", "acknowledged", "escalated", "dismissed"]
 Severity = Literal["info", "warning", "critical"]

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from backend.alerts.models import SEVERITIES
 from backend.notify.models import Silence, Subscription
+from backend.timeutil import as_utc
 
 SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-
-
-def aware(moment: datetime) -> datetime:
-    """Return moment as an aware UTC datetime (SQLite hands back naive ones)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ class AlertFacts:
         region = str(payload["region"])
         theme = (labels or {}).get("theme")
         return cls(
-            event_id=event_id, at=aware(at), fingerprint=str(payload["fingerprint"]),
+            event_id=event_id, at=as_utc(at), fingerprint=str(payload["fingerprint"]),
             rule=str(payload["rule"]), region=region, scopes=frozenset({region, *scopes}),
             severity=str(payload["severity"]), state=str(payload["state"]), theme=theme,
             payload={**payload, "theme": theme},
@@ -70,7 +66,7 @@ def wants(subscription: Subscription, facts: AlertFacts) -> bool:
     regions, themes = set(subscription.regions), set(subscription.themes)
     return (
         subscription.enabled
-        and facts.at >= aware(subscription.created_at)
+        and facts.at >= as_utc(subscription.created_at)
         and facts.state in subscription.states
         and SEVERITY_RANK.get(facts.severity, -1) >= SEVERITY_RANK[subscription.min_severity]
         and (not regions or bool(regions & facts.scopes))
@@ -80,7 +76,7 @@ def wants(subscription: Subscription, facts: AlertFacts) -> bool:
 
 def is_active(silence: Silence, now: datetime) -> bool:
     """Tell whether the silence's time box is open at now (start inclusive, end exclusive)."""
-    return aware(silence.starts_at) <= aware(now) < aware(silence.ends_at)
+    return as_utc(silence.starts_at) <= as_utc(now) < as_utc(silence.ends_at)
 
 
 def silence_matches(silence: Silence, facts: AlertFacts) -> bool:
@@ -105,4 +101,4 @@ def in_grace(last_notified: datetime | None, grace_minutes: int, now: datetime) 
     """Tell whether the same alert and state was notified less than the grace period ago."""
     if last_notified is None:
         return False
-    return aware(now) - aware(last_notified) < timedelta(minutes=grace_minutes)
+    return as_utc(now) - as_utc(last_notified) < timedelta(minutes=grace_minutes)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.audit.service import record
 from backend.errors import InvalidInput, NotFound
 from backend.notify.models import Delivery, Silence, Subscription
-from backend.notify.routing import aware, is_active
+from backend.notify.routing import is_active
 from backend.notify.schemas import (
     DeliveryRead,
     DeliveryStatus,
@@ -24,6 +24,7 @@ from backend.notify.schemas import (
     masked_target,
     target_problem,
 )
+from backend.timeutil import as_utc
 from backend.users.models import User
 
 UNSENT = ("pending", "queued")
@@ -151,7 +152,7 @@ def update_silence(
     silence = get_silence(session=session, silence_id=silence_id)
     before = _silence_state(silence, now)
     if data.ends_at is not None:
-        if data.ends_at <= aware(silence.starts_at):
+        if data.ends_at <= as_utc(silence.starts_at):
             raise InvalidInput("ends_at must be after starts_at")
         silence.ends_at = data.ends_at
     if data.comment is not None:
@@ -167,8 +168,8 @@ def expire_silence(*, session: Session, actor: User, silence_id: int, now: datet
     """End a silence now (kept for the record, like Alertmanager's expire), and audit it."""
     silence = get_silence(session=session, silence_id=silence_id)
     before = _silence_state(silence, now)
-    silence.starts_at = min(aware(silence.starts_at), now)
-    silence.ends_at = min(aware(silence.ends_at), now)
+    silence.starts_at = min(as_utc(silence.starts_at), now)
+    silence.ends_at = min(as_utc(silence.ends_at), now)
     session.flush()
     record(session=session, actor=actor, action="silence.expire", entity="notify_silence",
            entity_id=silence.id, before=before,

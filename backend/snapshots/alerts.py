@@ -12,13 +12,10 @@ from sqlalchemy.orm import Session
 from backend.alerts.models import Alert, AlertComment, AlertTransition
 from backend.regions.models import Region
 from backend.snapshots.collect import iso
+from backend.timeutil import as_utc
 
 Row = dict[str, Any]
 OPEN = ("pending", "firing")
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -48,8 +45,8 @@ def _status(moves: list[AlertTransition], start: datetime) -> dict[str, Any]:
     for move in moves:
         if move.field == "state":
             state = move.to_value
-            if state == "resolved" and _aware(move.at) >= start:
-                resolved_at = _aware(move.at)
+            if state == "resolved" and as_utc(move.at) >= start:
+                resolved_at = as_utc(move.at)
         elif move.field == "triage":
             triage = move.to_value
     return {"state": state, "triage": triage or "new", "resolved_at": resolved_at}
@@ -68,7 +65,7 @@ def _comments(session: Session, ids: list[int], until: datetime) -> dict[int, li
 
 
 def _row(alert: Alert, region: Region, status: dict[str, Any], start: datetime) -> Row:
-    detected = _aware(alert.detected_at)
+    detected = as_utc(alert.detected_at)
     return {
         "id": alert.id, "rule": alert.rule_name, "rule_version": alert.rule_version,
         "region": region.code, "region_name": region.name, "indicator": alert.indicator_code,

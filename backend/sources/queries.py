@@ -26,7 +26,7 @@ from backend.sources.schemas import (
     SourcePage,
     SourceRead,
 )
-from backend.timeutil import utcnow
+from backend.timeutil import as_utc, utcnow
 
 COUNTRY = "country"
 OTHER_GROUP = "Other"
@@ -102,7 +102,7 @@ def _last_successes(session: Session) -> dict[str, datetime]:
         .where(IngestRun.status == "succeeded")
         .group_by(IngestRun.source_id)
     )
-    return {source: _aware(at) for source, at in session.execute(stmt) if at is not None}
+    return {source: as_utc(at) for source, at in session.execute(stmt) if at is not None}
 
 
 def _newest_vintages(session: Session) -> dict[str, date]:
@@ -110,11 +110,6 @@ def _newest_vintages(session: Session) -> dict[str, date]:
         Observation.source_id
     )
     return {source: vintage for source, vintage in session.execute(stmt) if vintage is not None}
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def list_sources(session: Session, *, now: datetime | None = None) -> SourcePage:

@@ -7,7 +7,7 @@ import os
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, delete, func, insert, literal, select, update
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.sources.models import Indicator, IngestRun, JobLock, QuarantinedRow, Source
-from backend.timeutil import utcnow
+from backend.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +186,7 @@ def abandon_dead_runs(*, session: Session, now: datetime | None = None) -> list[
     abandoned = []
     for run in running:
         lease = leases.get(_run_lease(run.id))
-        if lease is not None and _aware(lease.expires_at) > now and holder_alive(lease.holder):
+        if lease is not None and as_utc(lease.expires_at) > now and holder_alive(lease.holder):
             continue
         holder = lease.holder if lease is not None else "unknown"
         run.status, run.finished_at = "abandoned", now
@@ -201,11 +201,6 @@ def abandon_dead_runs(*, session: Session, now: datetime | None = None) -> list[
 
 def _run_lease(run_id: int) -> str:
     return f"run:{run_id}"
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives back naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _end_run_lease(session: Session, run_id: int) -> None:

@@ -16,7 +16,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Protocol
 
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.errors import DATABASE_DOWN
 from backend.events.models import Event
 from backend.events.service import NOTIFY_CHANNEL, events_after, last_cursor
+from backend.timeutil import as_utc
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ Frames = list[tuple[int, str]]
 
 
 def _iso(value: datetime) -> str:
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    aware = as_utc(value)
     return aware.isoformat().replace("+00:00", "Z")
 
 

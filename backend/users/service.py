@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -15,7 +15,7 @@ from backend.config import Settings
 from backend.context import AppContext
 from backend.db import transaction
 from backend.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from backend.timeutil import utcnow
+from backend.timeutil import as_utc, utcnow
 from backend.users import security
 from backend.users.models import ROLES, ApiToken, User
 
@@ -42,9 +42,7 @@ def lower_role(first: str, second: str) -> str:
 
 def _utc(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything Tocsin stores is UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return None if value is None else as_utc(value)
 
 
 def user_state(user: User) -> dict[str, object]:
