@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -54,16 +55,31 @@ def recording_runner(calls: list[tuple[str, str]], holder: str):
     return runner
 
 
-def run_for(schedulers, seconds: float) -> None:
+def run_until(schedulers, done: Callable[[], bool], deadline: float = 60.0) -> None:
+    """Run the schedulers until `done()` holds (checked every 0.1 s), or fail at the deadline.
+
+    A condition rather than a fixed number of seconds: a loaded CI machine may stall the
+    process for several seconds, and the jobs then run late but still run.
+    """
     threads = [threading.Thread(target=s.start, daemon=True) for s in schedulers]
     for thread in threads:
         thread.start()
         time.sleep(0.2)  # the first one takes the lease before the second one starts
-    time.sleep(seconds)
-    for s in schedulers:
-        s.shutdown(wait=True)
-    for thread in threads:
-        thread.join(timeout=5)
+    give_up = time.monotonic() + deadline
+    try:
+        while not done():
+            assert time.monotonic() < give_up, f"the schedulers did not get there in {deadline} s"
+            time.sleep(0.1)
+    finally:
+        for s in schedulers:
+            s.shutdown(wait=True)
+        for thread in threads:
+            thread.join(timeout=5)
+
+
+def recorded_runs(ctx) -> Counter[tuple[str, str]]:
+    with ctx.sessions() as session:
+        return Counter(session.execute(select(IngestRun.source_id, IngestRun.status)).tuples())
 
 
 def test_jobs_run_on_schedule_and_a_second_scheduler_runs_nothing(fast_ctx):
@@ -73,7 +89,9 @@ def test_jobs_run_on_schedule_and_a_second_scheduler_runs_nothing(fast_ctx):
                               runner=recording_runner(calls, holder))
         for holder in ("first", "second")
     ]  # fmt: skip
-    run_for(schedulers, 1.5)
+    # Each source twice: the second scheduler has been ticking for at least a second by then.
+    run_until(schedulers, lambda: all(n >= 2 for n in Counter(s for _, s in calls).values())
+              and len({s for _, s in calls}) == 2)  # fmt: skip
     by_holder = Counter(holder for holder, _ in calls)
     assert by_holder["second"] == 0, calls
     assert {source for _, source in calls} == {"fast_one", "fast_two"}
@@ -91,12 +109,15 @@ def test_a_failing_job_is_recorded_and_the_scheduler_carries_on(fast_ctx):
 
     registry = Registry([replace(FAST, fetch=broken_fetch), replace(FAST, id="fast_two")])
     scheduler = sched.build_scheduler(fast_ctx, registry=registry, holder="only", lease_seconds=30)
-    run_for([scheduler], 2.2)
+    # It failed, was tried again, and the other source went on running meanwhile.
+    run_until([scheduler], lambda: recorded_runs(fast_ctx)[("fast_one", "failed")] >= 2
+              and recorded_runs(fast_ctx)[("fast_two", "succeeded")] >= 2)  # fmt: skip
     with fast_ctx.sessions() as session:
         recorded = session.scalars(select(IngestRun)).all()
-    statuses = Counter((r.source_id, r.status) for r in recorded)
-    assert statuses[("fast_one", "failed")] >= 2  # it failed, and was tried again
-    assert statuses[("fast_two", "succeeded")] >= 2
+    assert {(r.source_id, r.status) for r in recorded} == {
+        ("fast_one", "failed"),
+        ("fast_two", "succeeded"),
+    }
     assert {r.error for r in recorded if r.status == "failed"} == {
         "RuntimeError: publisher exploded"
     }
