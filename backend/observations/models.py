@@ -30,6 +30,7 @@ class Observation(Base):
         ),
         Index("ix_observation_latest", "indicator_id", "period", "is_latest"),
         Index("ix_observation_series", "region_id", "indicator_id", "period"),
+        Index("ix_observation_source_vintage", "source_id", "vintage"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -106,9 +106,14 @@ def _last_successes(session: Session) -> dict[str, datetime]:
 
 
 def _newest_vintages(session: Session) -> dict[str, date]:
-    stmt = select(Observation.source_id, func.max(Observation.vintage)).group_by(
-        Observation.source_id
+    # One index lookup per source (ix_observation_source_vintage); a GROUP BY would scan
+    # every observation.
+    newest = (
+        select(func.max(Observation.vintage))
+        .where(Observation.source_id == Source.id)
+        .scalar_subquery()
     )
+    stmt = select(Source.id, newest)
     return {source: vintage for source, vintage in session.execute(stmt) if vintage is not None}
 
 
