@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 import rules as rule_core
 from backend.alerts.models import Alert
 from backend.alerts.service import delete_demo_alerts
+from backend.events.service import append_event
 from backend.observations.models import Observation
 from backend.regions.models import Region
 from backend.regions.service import ensure_reference
@@ -104,12 +105,19 @@ def _deleted(session: Session, statement: Any) -> int:
 
 
 def clear_demo(*, session: Session) -> DemoCleared:
-    """Delete every demo observation, demo alert and demo ingest run."""
+    """Delete every demo observation, demo alert and demo ingest run.
+
+    The deletion is an event too: cached answers and open dashboards still show the demo
+    alerts until the data version moves on (backend.cache).
+    """
     alerts = delete_demo_alerts(session=session)
     observations = _deleted(session, delete(Observation).where(Observation.is_demo.is_(True)))
     runs = _deleted(session, delete(IngestRun).where(IngestRun.source_id == SOURCE_ID))
+    cleared = DemoCleared(observations=observations, alerts=alerts, runs=runs)
+    if observations or alerts or runs:
+        append_event(session=session, kind="demo_cleared", payload=asdict(cleared))
     session.flush()
-    return DemoCleared(observations=observations, alerts=alerts, runs=runs)
+    return cleared
 
 
 def delete_demo_source(*, session: Session) -> None:

@@ -16,6 +16,6 @@ class Event(Base):
     __tablename__ = "event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, comment="the stream cursor")
-    kind: Mapped[str] = mapped_column(String(32), comment="alert, ingest_run")
+    kind: Mapped[str] = mapped_column(String(32), comment="alert, ingest_run, demo_cleared")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     payload: Mapped[dict[str, object]] = mapped_column(JSON)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.events.models import Event
 from backend.timeutil import utcnow
 
-KINDS = ("alert", "ingest_run")
+KINDS = ("alert", "ingest_run", "demo_cleared")
 NOTIFY_CHANNEL = "tocsin_events"
 MAX_PAGE = 1000
 

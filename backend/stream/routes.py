@@ -63,7 +63,8 @@ async def stream(
 ) -> StreamingResponse:
     """Stream events as server-sent events: `id` is the cursor, `event` the kind.
 
-    Kinds: `alert` (a transition) and `ingest_run` (a finished run); `data` is the event's
+    Kinds: `alert` (a transition), `ingest_run` (a finished run) and `demo_cleared` (the
+    demo data was deleted); `data` is the event's
     JSON payload with `created_at`. Without `Last-Event-ID` or `after`, only new events
     are sent. A comment line every 15 s keeps idle connections open.
     """

@@ -49,6 +49,7 @@
     source = new EventSource("/live");
     source.addEventListener("alert", publish);
     source.addEventListener("ingest_run", publish);
+    source.addEventListener("demo_cleared", publish);
   }
 
   function close() {

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from backend import migrate
 from backend.alerts.models import Alert, AlertTransition
 from backend.cli import app
-from backend.demo.service import SOURCE_ID, clear_demo, load_demo
+from backend.demo.service import SOURCE_ID, DemoCleared, clear_demo, load_demo
+from backend.events.models import Event
+from backend.events.service import last_cursor
 from backend.observations.models import Observation
 from backend.regions.models import Region
 from backend.rules.models import Rule
@@ -81,6 +83,17 @@ def test_clear_removes_demo_rows_alerts_and_runs(session: Session) -> None:
     cleared = clear_demo(session=session)
     assert cleared.observations > 0 and cleared.alerts > 0 and cleared.runs == 1
     assert _count(session) == _count(session, model=Alert) == _count(session, model=IngestRun) == 0
+
+
+def test_clear_moves_the_data_version_on_so_no_cached_answer_survives(session: Session) -> None:
+    load_demo(session=session, present=PRESENT, countries=FEW)
+    before = last_cursor(session=session)
+    cleared = clear_demo(session=session)
+    newest = session.scalars(select(Event).order_by(Event.id.desc()).limit(1)).one()
+    assert newest.id > before
+    assert (newest.kind, newest.payload["alerts"]) == ("demo_cleared", cleared.alerts)
+    assert clear_demo(session=session) == DemoCleared()  # nothing left: no event
+    assert last_cursor(session=session) == newest.id
 
 
 def test_cli_load_prints_one_line_and_clear_undoes_it(
