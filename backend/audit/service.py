@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.timeutil import utcnow
+from backend.audit.schemas import AuditPage, AuditQuery, AuditRead
+from backend.timeutil import as_utc, utcnow
 from backend.users.models import AuditEntry, User
 
 # Keys dropped from before/after wherever they appear: a caller's slip must not leak a secret.
@@ -84,3 +85,31 @@ def list_entries(
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == str(entity_id))
     return session.scalars(query).all()
+
+
+def page_entries(session: Session, *, query: AuditQuery) -> AuditPage:
+    """Return one page of the audit log, newest first, with the total that matched."""
+    where = [
+        column == value
+        for column, value in (
+            (AuditEntry.entity, query.entity),
+            (AuditEntry.entity_id, query.entity_id),
+            (AuditEntry.actor, query.actor),
+            (AuditEntry.action, query.action),
+        )
+        if value is not None
+    ]
+    if query.since is not None:
+        where.append(AuditEntry.at >= as_utc(query.since))
+    if query.until is not None:
+        where.append(AuditEntry.at < as_utc(query.until))
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(*where)
+        .order_by(AuditEntry.id.desc())
+        .offset((query.page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+    items = [AuditRead.model_validate(row) for row in rows]
+    return AuditPage(items=items, total=total, page=query.page, page_size=query.page_size)
