@@ -16,13 +16,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.access import READ_ACCESS
 from backend.alerts.routes import router as alerts_router
+from backend.audit.routes import router as audit_router
 from backend.cache import ResponseCache
 from backend.config import Settings
 from backend.context import build_context
+from backend.deps import session_opener
 from backend.documents.routes import router as documents_router
 from backend.episodes.routes import router as episodes_router
 from backend.errors import install_error_handlers
 from backend.health.routes import router as health_router
+from backend.hotreads import DoorEngine, HotReads
 from backend.judgements.routes import router as judgements_router
 from backend.limits import BodySizeLimit
 from backend.logging_setup import configure_logging
@@ -136,10 +139,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API: context, routes under /api/v1, problem details, CORS, headers, docs."""
     context = build_context(settings)
     configure_logging(context.settings)
+    door = DoorEngine.for_url(context.settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        door.engine.dispose()
         context.dispose()
 
     app = FastAPI(
@@ -152,6 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.context = context
+    app.state.open_session = session_opener(context)
+    app.state.grants = door.grants()
     app.state.response_cache = ResponseCache()
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(health_router)
@@ -170,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api.include_router(notify_router)
     api.include_router(stream_router, dependencies=READ_ACCESS)
     api.include_router(users_router)
+    api.include_router(audit_router)
     api.include_router(ops_router)
     app.include_router(api)
     install_ops(app, data_dir=context.settings.data_dir)
@@ -184,4 +192,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    # Outermost: it serves kept answers with every header the layers below added.
+    app.add_middleware(HotReads)
     return app

@@ -28,6 +28,7 @@ from backend.events.service import last_cursor
 
 JSON_MEDIA_TYPE = "application/json"
 CACHE_HEADER = "x-tocsin-cache"
+VERSION_HEADER = "x-tocsin-data-version"  # the event id the answer shows (backend.hotreads)
 
 
 @dataclass
@@ -67,7 +68,11 @@ class ResponseCache:
     def json_response(
         self, *, session: Session, key: Hashable, build: Callable[[], BaseModel]
     ) -> Response:
-        """Answer from the cache when the data version is unchanged, else build and keep it."""
+        """Answer from the cache when the data version is unchanged, else build and keep it.
+
+        Only for answers every viewer may see, whoever asks: ``backend.hotreads`` serves
+        them again to any caller with a valid viewer token.
+        """
         version = data_version(session)
         body = self.get(key, version)
         state = "hit"
@@ -76,7 +81,8 @@ class ResponseCache:
             body = build().model_dump_json(by_alias=True).encode()
             self.put(key, version, body)
             state = "miss"
-        return Response(body, media_type=JSON_MEDIA_TYPE, headers={CACHE_HEADER: state})
+        headers = {CACHE_HEADER: state, VERSION_HEADER: str(version)}
+        return Response(body, media_type=JSON_MEDIA_TYPE, headers=headers)
 
 
 def data_version(session: Session) -> int:

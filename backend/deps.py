@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,9 +26,19 @@ def get_settings(request: Request) -> Settings:
     return get_context(request).settings
 
 
+def session_opener(context: AppContext) -> Callable[[], AbstractContextManager[Session]]:
+    """Return what opens a request's session: a transaction, committed on success.
+
+    ``create_app`` keeps it as ``app.state.open_session``, the one place requests get their
+    sessions from (routes through get_session, and backend.hotreads); tests replace it to
+    run the app inside their own rolled-back transaction.
+    """
+    return partial(transaction, context.sessions)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """Yield a session whose transaction the request owns: commit on success, roll back on error."""
-    with transaction(get_context(request).sessions) as session:
+    with request.app.state.open_session() as session:
         yield session
 
 

@@ -52,6 +52,16 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, note_status)
         finally:
-            labels = {"method": str(scope.get("method", "")), "route": route_label(scope)}
-            self.recorder.add(HTTP_LATENCY, labels, time.perf_counter() - start)
-            self.recorder.add(HTTP_REQUESTS, {**labels, "status": str(status)})
+            record_request(
+                self.recorder, method=str(scope.get("method", "")), route=route_label(scope),
+                status=status, seconds=time.perf_counter() - start,
+            )  # fmt: skip
+
+
+def record_request(
+    recorder: Recorder, *, method: str, route: str, status: int, seconds: float
+) -> None:
+    """Count one HTTP request and its latency under its method and route template."""
+    labels = {"method": method, "route": route}
+    recorder.add(HTTP_LATENCY, labels, seconds)
+    recorder.add(HTTP_REQUESTS, {**labels, "status": str(status)})

@@ -260,17 +260,35 @@ def authenticate(
         raise Unauthorized("Invalid token")
     token, user = found
     now = now or utcnow()
-    if token.revoked_at is not None:
-        raise Unauthorized("Token revoked")
-    expires_at = _utc(token.expires_at)
-    if expires_at is not None and expires_at <= now:
-        raise Unauthorized("Token expired")
-    if not user.is_active:
-        raise Unauthorized("User disabled")
-    last_used = _utc(token.last_used_at)
-    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+    refused = token_refusal(
+        revoked_at=token.revoked_at, expires_at=token.expires_at, user_active=user.is_active,
+        now=now,
+    )  # fmt: skip
+    if refused:
+        raise Unauthorized(refused)
+    if last_use_is_stale(token.last_used_at, now):
         _record_use(session, token, now)
     return user, token
+
+
+def token_refusal(
+    *, revoked_at: datetime | None, expires_at: datetime | None, user_active: bool, now: datetime
+) -> str | None:
+    """Return why a token found by its secret is refused, or None when it is good."""
+    if revoked_at is not None:
+        return "Token revoked"
+    expires = _utc(expires_at)
+    if expires is not None and expires <= now:
+        return "Token expired"
+    if not user_active:
+        return "User disabled"
+    return None
+
+
+def last_use_is_stale(last_used_at: datetime | None, now: datetime) -> bool:
+    """Tell whether a token's last-used hint is due to be rewritten."""
+    last_used = _utc(last_used_at)
+    return last_used is None or now - last_used >= LAST_USED_RESOLUTION
 
 
 def _record_use(session: Session, token: ApiToken, now: datetime) -> None:

@@ -7,18 +7,19 @@ other folders than ``api`` can build the same client without sharing conftest fi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from backend.app import create_app
 from backend.config import Environment, Settings
-from backend.deps import get_session
+from backend.hotreads import Grants
 from backend.users import security, service
 from backend.users.models import User
 
@@ -33,16 +34,20 @@ def use_cheap_hasher(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(security, "_dummy_hash", lambda: cheap.hash("dummy password"))
 
 
+def serve_session(app: FastAPI, session: Session) -> None:
+    """Make every request of app (routes and the hot-read door) use the test's session."""
+    app.state.open_session = lambda: nullcontext(session)
+    app.state.grants = Grants(
+        lambda: nullcontext(session.connection().connection), session.get_bind().dialect
+    )
+
+
 @contextmanager
 def api_client(session: Session, tmp_path: Path) -> Iterator[TestClient]:
     """Yield a client of an app that uses the test's rolled-back session."""
     settings = Settings(env=Environment.test, database_url=f"sqlite:///{tmp_path / 'unused.db'}")
     app = create_app(settings)
-
-    def _session() -> Iterator[Session]:
-        yield session
-
-    app.dependency_overrides[get_session] = _session
+    serve_session(app, session)
     with TestClient(app) as client:
         yield client
 

@@ -18,11 +18,10 @@ from sqlalchemy.orm import Session
 from backend.alerts.models import Alert
 from backend.app import create_app
 from backend.config import Environment, Settings
-from backend.deps import get_session
 from backend.observations.models import Observation
 from backend.regions.models import Region
 from backend.sources.models import Indicator, Source
-from tests.backend.api._people import add_person, use_cheap_hasher
+from tests.backend.api._people import add_person, serve_session, use_cheap_hasher
 
 T = TypeVar("T")
 V1, V2 = date(2023, 6, 30), date(2024, 6, 30)
@@ -54,10 +53,7 @@ def client(
     """
     app = create_app(app_settings())
 
-    def _session() -> Iterator[Session]:
-        yield session
-
-    app.dependency_overrides[get_session] = _session
+    serve_session(app, session)
     use_cheap_hasher(monkeypatch)
     reader = add_person(session, "reader", "viewer")
     with TestClient(app, headers=reader.headers()) as test_client:

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from backend.app import create_app
 from backend.config import Environment, Settings
-from backend.deps import get_session
 from backend.ops.metrics import RECORDER, Store
 from backend.regions.models import Region
 from backend.sources.models import IngestRun, Source
+from tests.backend.api._people import serve_session
 
 T0 = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
 
@@ -34,10 +34,7 @@ def client(
     )
     app = create_app(settings)
 
-    def _session() -> Iterator[Session]:
-        yield session
-
-    app.dependency_overrides[get_session] = _session
+    serve_session(app, session)
     with TestClient(app) as test_client:
         yield test_client
 

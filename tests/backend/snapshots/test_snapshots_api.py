@@ -17,9 +17,14 @@ from sqlalchemy.orm import Session
 
 from backend.app import create_app
 from backend.config import Environment, Settings
-from backend.deps import get_session
 from backend.snapshots.models import SnapshotFile
-from tests.backend.api._people import Person, add_people, headers_for, use_cheap_hasher
+from tests.backend.api._people import (
+    Person,
+    add_people,
+    headers_for,
+    serve_session,
+    use_cheap_hasher,
+)
 from tests.backend.snapshots.factory import at, build_2023
 
 URL = "/api/v1/snapshots"
@@ -43,10 +48,7 @@ def client(session: Session, tmp_path: Path) -> Iterator[TestClient]:
     )
     app = create_app(settings)
 
-    def _session() -> Iterator[Session]:
-        yield session
-
-    app.dependency_overrides[get_session] = _session
+    serve_session(app, session)
     with TestClient(app) as test_client:
         yield test_client
 

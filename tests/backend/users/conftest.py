@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from backend.app import create_app
 from backend.config import Environment, Settings
-from backend.deps import get_session
 from backend.users import security, service
 from backend.users.models import User
+from tests.backend.api._people import serve_session
 
 PASSWORD = "correct horse battery staple"
 
@@ -38,10 +38,7 @@ def client(session: Session, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(env=Environment.test, database_url=f"sqlite:///{tmp_path / 'unused.db'}")
     app = create_app(settings)
 
-    def _session() -> Iterator[Session]:
-        yield session
-
-    app.dependency_overrides[get_session] = _session
+    serve_session(app, session)
     with TestClient(app) as test_client:
         yield test_client
 
