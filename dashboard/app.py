@@ -40,6 +40,7 @@ def create_app(
         external_scripts=[],
     )
     register_pages(app, api_url=api_url)
+    app.index_string = _index_with_preloads(app)
     app.layout = layout.shell()
     # Page components are not in the shell; this lets Dash check callback ids against them.
     every_page = [page.layout() for page in PAGES]
@@ -56,6 +57,21 @@ def create_app(
     app.server.add_url_rule("/healthz", "healthz", _healthz)
     app.server.after_request(_cache_versioned_assets)
     return app
+
+
+# dcc loads these chunks only once a graph, dropdown or slider first renders, a round trip
+# after the page content arrives; fetched at once from the head, they are ready by then.
+PRELOADED_CHUNKS = ("async-graph.js", "async-dropdown.js", "async-slider.js")
+
+
+def _index_with_preloads(app: dash.Dash) -> str:
+    """Return Dash's page template with preload links for the lazily loaded dcc chunks."""
+    prefix = app.config.requests_pathname_prefix
+    links = "".join(
+        f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/dash/dcc/{chunk}">'
+        for chunk in PRELOADED_CHUNKS
+    )
+    return str(app.index_string).replace("{%css%}", "{%css%}" + links, 1)
 
 
 def _cache_versioned_assets(response: flask.Response) -> flask.Response:

@@ -11,12 +11,13 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html
-from dash.exceptions import PreventUpdate
+from dash.exceptions import MissingCallbackContextException, PreventUpdate
 
 from dashboard import api_client, figures, ids
 from dashboard.figures import GRAPH_CONFIG, severity_colors
@@ -24,7 +25,7 @@ from dashboard.pages import overview_timeline, region
 
 DEFAULT_INDICATOR = "homicide_rate"
 SEVERITY_ORDER = ("critical", "warning", "info")
-ALERT_PAGE_SIZE = 50
+ALERT_PAGE_SIZE = 20  # the panel's height; the inbox has every one
 REFRESH_MS = 120_000
 MAX_MARKS = 8
 EMPTY_ALERTS: list[Any] = [
@@ -40,32 +41,68 @@ BLANK_FIGURE = {"layout": {"xaxis": {"visible": False}, "yaxis": {"visible": Fal
 
 
 def layout(**_query: Any) -> html.Div:
-    """Return the Overview page; every panel fills itself through a callback."""
+    """Return the Overview with empty panels (the callbacks' validation layout)."""
+    return _page(Choices(), MapView())
+
+
+def drawn_layout(api_url: str, geometry: MapGeometry) -> html.Div:
+    """Return the Overview with its heat map already built, so the browser draws it at once.
+
+    The indicator list and the map are in the page itself rather than two callback round
+    trips after it (the map waited for the indicator's); the other panels fill themselves
+    through their callbacks, which start as soon as the page is in.
+    """
+    choices = Choices(*indicator_choices(api_url, None))
+    view = MapView()
+    if choices.value:
+        view = map_view(api_url, indicator=choices.value, period=None, geometry=geometry)
+    return _page(choices, view)
+
+
+def page_layout(api_url: str, geometry: MapGeometry, **_query: Any) -> html.Div:
+    """Return the drawn Overview for the page's own request, the empty one otherwise.
+
+    Dash also calls every page's layout once, outside any callback and with no signed-in
+    user, to check callback ids against it: that call needs no data.
+    """
+    in_callback = True
+    try:
+        dash.ctx.triggered_id  # noqa: B018  # raises outside a callback
+    except MissingCallbackContextException:
+        in_callback = False
+    return drawn_layout(api_url, geometry) if in_callback else layout()
+
+
+def _page(choices: Choices, view: MapView) -> html.Div:
     return html.Div(
         className="overview",
         children=[
             dcc.Interval(id=ids.OVERVIEW_TICK, interval=REFRESH_MS),
-            dcc.Store(id=ids.PERIODS, data=[]),
+            dcc.Store(id=ids.PERIODS, data=view.periods),
             html.Section(
                 className="headline-row",
                 children=[
                     _headline("Firing alerts", ids.HEADLINE_ALERTS),
                     *[_headline(t, i) for t, i in overview_timeline.headlines()],
-                    _headline("Coverage", ids.HEADLINE_COVERAGE),
+                    _headline("Coverage", ids.HEADLINE_COVERAGE, view.coverage),
                 ],
             ),
-            html.Div(className="overview-grid", children=[_map_panel(), _alerts_panel()]),
+            html.Div(
+                className="overview-grid", children=[_map_panel(choices, view), _alerts_panel()]
+            ),
             overview_timeline.timeline_panel(),
         ],
     )
 
 
-def _headline(title: str, body_id: str) -> html.Div:
+def _headline(title: str, body_id: str, body: Any = None) -> html.Div:
     return html.Div(
         className="headline panel",
         children=[
             html.H2(title),
-            dcc.Loading(html.Div(headline_placeholder(), id=body_id, className="headline-body")),
+            dcc.Loading(
+                html.Div(body or headline_placeholder(), id=body_id, className="headline-body")
+            ),
         ],
     )
 
@@ -75,19 +112,20 @@ def headline_placeholder() -> html.Span:
     return html.Span(NOTHING, className="headline-number")
 
 
-def _map_panel() -> html.Section:
+def _map_panel(choices: Choices, view: MapView) -> html.Section:
     # No value until the catalogue arrives: the dropdown would drop a value it has no option for.
     indicator = dcc.Dropdown(
         id=ids.INDICATOR,
-        options=[],
-        value=None,
+        options=choices.options,
+        value=choices.value,
         placeholder="Choose an indicator",
         clearable=False,
         className="select",
     )
     period = dcc.Slider(
-        id=ids.PERIOD, min=0, max=0, step=1, value=0, marks={}, allow_direct_input=False
-    )
+        id=ids.PERIOD, min=0, max=max(len(view.periods) - 1, 0), step=1, value=view.position,
+        marks=period_marks(view.periods), allow_direct_input=False,
+    )  # fmt: skip
     return html.Section(
         className="panel map-panel",
         children=[
@@ -99,13 +137,13 @@ def _map_panel() -> html.Section:
                     html.Div(indicator, className="indicator-control"),
                 ],
             ),
-            _message(ids.INDICATOR_MESSAGE),
+            _message(ids.INDICATOR_MESSAGE, choices.message),
             dcc.Loading(
                 [
-                    _message(ids.MAP_MESSAGE),
+                    _message(ids.MAP_MESSAGE, view.message),
                     dcc.Graph(
                         id=ids.MAP,
-                        figure=BLANK_FIGURE,
+                        figure=view.figure,
                         config=GRAPH_CONFIG,  # type: ignore[arg-type]  # a plain dict Dash accepts
                         className="map-graph",
                     ),
@@ -114,10 +152,10 @@ def _map_panel() -> html.Section:
             html.Div(
                 id=ids.PERIOD_CONTROL,
                 className="period-control",
-                hidden=True,  # until there are periods to choose from
+                hidden=not view.periods,  # until there are periods to choose from
                 children=[
                     html.Span("Period", className="control-label"),
-                    html.Span(id=ids.PERIOD_LABEL, className="period-value"),
+                    html.Span(view.period_label, id=ids.PERIOD_LABEL, className="period-value"),
                     html.Div(period, className="period-slider"),
                 ],
             ),
@@ -135,8 +173,10 @@ def _alerts_panel() -> html.Section:
     )
 
 
-def _message(component_id: str) -> html.Div:
-    return html.Div(id=component_id, className="panel-message", role="status", hidden=True)
+def _message(component_id: str, text: str = "") -> html.Div:
+    return html.Div(
+        text, id=component_id, className="panel-message", role="status", hidden=not text
+    )
 
 
 # ----------------------------------------------------------------------------- views
@@ -162,6 +202,15 @@ def indicator_choices(
     if current in with_data or not with_data:
         return options, None, ""
     return options, DEFAULT_INDICATOR if DEFAULT_INDICATOR in with_data else with_data[0], ""
+
+
+@dataclass
+class Choices:
+    """The indicator dropdown's options, the value to select, and an error message."""
+
+    options: list[dict[str, Any]] = field(default_factory=list)
+    value: str | None = None
+    message: str = ""
 
 
 @dataclass
@@ -340,8 +389,9 @@ def alert_table(page: api_client.AlertPage) -> Any:
     )
     if page["total"] <= len(items):
         return table
-    more = f"Showing the newest {len(items)} of {page['total']} firing alerts."
-    return html.Div([table, html.P(more, className="table-note")])
+    more = f"Showing the newest {len(items)} of {page['total']} firing alerts. "
+    inbox = dcc.Link("All of them in the inbox", href="/alerts")
+    return html.Div([table, html.P([more, inbox], className="table-note")])
 
 
 def _alert_row(alert: api_client.Alert) -> html.Tr:
@@ -393,8 +443,9 @@ def register(app: Dash, *, api_url: str) -> None:
     """Register the Overview page at / and attach its callbacks to the app."""
     geometry = MapGeometry.for_app(app)
     dash.register_page(  # type: ignore[no-untyped-call]  # Dash leaves it untyped
-        __name__, path="/", name="Overview", title="Tocsin — Overview", order=0, layout=layout
-    )
+        __name__, path="/", name="Overview", title="Tocsin — Overview", order=0,
+        layout=partial(page_layout, api_url, geometry),
+    )  # fmt: skip
 
     @app.callback(
         Output(ids.INDICATOR, "options"),
@@ -403,6 +454,7 @@ def register(app: Dash, *, api_url: str) -> None:
         Output(ids.INDICATOR_MESSAGE, "hidden"),
         Input(ids.OVERVIEW_TICK, "n_intervals"),
         State(ids.INDICATOR, "value"),
+        prevent_initial_call=True,  # the page arrives with them (drawn_layout)
     )
     def _indicators(_ticks: int | None, current: str | None) -> tuple[Any, ...]:
         options, value, message = indicator_choices(api_url, current)
@@ -422,6 +474,7 @@ def register(app: Dash, *, api_url: str) -> None:
         Input(ids.INDICATOR, "value"),
         Input(ids.PERIOD, "value"),
         State(ids.PERIODS, "data"),
+        prevent_initial_call=True,  # the page arrives drawn (drawn_layout)
     )
     def _map(indicator: str | None, position: int | None, periods: list[str]) -> tuple[Any, ...]:
         if not indicator:

@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from dashboard import ids
+from dashboard.pages import overview as overview_page
+from tests.dashboard.test_plotly_bundle import plotly_js_version
 
 if TYPE_CHECKING:  # only for annotations: "conftest" names a different module per folder
     from conftest import LiveServers, Visit
@@ -79,6 +81,15 @@ def test_overview_draws_the_map_with_no_internet(overview: Visit, screenshots: P
     assert overview.errors == []
 
 
+def test_the_page_draws_with_the_partial_plotly_bundle(overview: Visit) -> None:
+    # dcc.Graph takes window.Plotly from the assets and never fetches its full 4.8 MB bundle.
+    page = overview.page
+    assert page.evaluate("window.Plotly.version") == plotly_js_version()
+    fetched = page.evaluate("performance.getEntriesByType('resource').map((e) => e.name)")
+    assert [url for url in fetched if "plotly.min.js" in url] == []
+    assert any("plotly-tocsin.min.js" in url for url in fetched)
+
+
 def test_alerts_and_demo_banner_are_shown(overview: Visit, live_servers: LiveServers) -> None:
     firing = api_json(live_servers, "alerts", state="firing", page_size=1)["total"]
     assert isinstance(firing, int) and firing > 0, "the demo data set raises alerts"
@@ -87,7 +98,7 @@ def test_alerts_and_demo_banner_are_shown(overview: Visit, live_servers: LiveSer
     banner.wait_for(state="visible", timeout=WAIT_MS)
     assert banner.inner_text() == "DEMO DATA — synthetic values, not real statistics"
     rows = page.locator(f"#{ids.ALERT_LIST} tr.alert-row")
-    assert rows.count() == min(firing, 50)
+    assert rows.count() == min(firing, overview_page.ALERT_PAGE_SIZE)
     assert rows.first.locator(".chip").inner_text().lower() in {"critical", "warning", "info"}
     assert rows.first.locator(".explanation").inner_text().strip()
     headline = page.locator(f"#{ids.HEADLINE_ALERTS} .headline-number").inner_text()
