@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.csvlist import CsvFormat
+from backend.listing import Page
 from backend.observations.schemas import IndicatorCode, Period
 from backend.regions.schemas import RegionCode
 from backend.timeutil import as_utc
@@ -67,13 +68,8 @@ class AlertRead(BaseModel):
     )
 
 
-class AlertPage(BaseModel):
+class AlertPage(Page[AlertRead]):
     """One page of alerts with the total that matched."""
-
-    items: list[AlertRead] = Field(description="Alerts on this page")
-    total: int = Field(description="Alerts matching the filters, all pages", examples=[137])
-    page: int = Field(description="This page (1-based)", examples=[1])
-    page_size: int = Field(description="Page size asked for", examples=[50])
 
 
 class AlertTransitionRead(BaseModel):

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.csvlist import CsvFormat
+from backend.listing import Page
 from backend.timeutil import as_utc
 
 
@@ -31,13 +32,8 @@ class AuditRead(BaseModel):
         return as_utc(value)
 
 
-class AuditPage(BaseModel):
+class AuditPage(Page[AuditRead]):
     """One page of audit entries, newest first."""
-
-    items: list[AuditRead] = Field(description="Entries on this page")
-    total: int = Field(description="Entries that matched, all pages", examples=[2034])
-    page: int = Field(description="This page (1-based)", examples=[1])
-    page_size: int = Field(description="Page size asked for", examples=[50])
 
 
 class AuditQuery(CsvFormat):

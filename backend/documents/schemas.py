@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.csvlist import CsvFormat
+from backend.listing import Page
 from backend.regions.schemas import RegionCode
 
 Word = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
@@ -37,13 +38,8 @@ class DocumentRead(BaseModel):
     tags: DocumentTags
 
 
-class DocumentPage(BaseModel):
-    """One page of documents with the total that matched."""
-
-    items: list[DocumentRead] = Field(description="Documents, newest first")
-    total: int = Field(description="Documents matching the filters, all pages", examples=[42])
-    page: int = Field(description="This page (1-based)", examples=[1])
-    page_size: int = Field(description="Page size asked for", examples=[100])
+class DocumentPage(Page[DocumentRead]):
+    """One page of documents, newest first, with the total that matched."""
 
 
 class DocumentQuery(CsvFormat):

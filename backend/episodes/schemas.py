@@ -15,6 +15,7 @@ from pydantic import (
 
 from backend.alerts.schemas import UtcDateTime
 from backend.csvlist import CsvFormat
+from backend.listing import Page
 from backend.observations.schemas import Period
 from backend.regions.schemas import RegionCode
 from rules.scoring import period_start
@@ -85,13 +86,8 @@ class EpisodeRead(BaseModel):
     created_at: UtcDateTime = Field(description="When it was added (UTC)")
 
 
-class EpisodePage(BaseModel):
-    """One page of episodes with the total that matched."""
-
-    items: list[EpisodeRead] = Field(description="Episodes, by region then onset")
-    total: int = Field(description="Episodes matching the filters, all pages", examples=[12])
-    page: int = Field(description="This page (1-based)", examples=[1])
-    page_size: int = Field(description="Page size asked for", examples=[100])
+class EpisodePage(Page[EpisodeRead]):
+    """One page of episodes, by region then onset, with the total that matched."""
 
 
 class EpisodeQuery(CsvFormat):

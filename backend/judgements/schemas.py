@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.alerts.schemas import UtcDateTime
 from backend.csvlist import CsvFormat
+from backend.listing import Listing
 
 Verdict = Literal["deteriorated", "improved", "unchanged"]
 JudgementText = Annotated[
@@ -40,11 +41,8 @@ class JudgementRead(BaseModel):
     created_at: UtcDateTime = Field(description="When (UTC)")
 
 
-class JudgementPage(BaseModel):
+class JudgementPage(Listing[JudgementRead]):
     """A region's judgements, newest first."""
-
-    items: list[JudgementRead] = Field(description="Judgements, newest first")
-    total: int = Field(description="Number of judgements of the region", examples=[4])
 
 
 class JudgementQuery(CsvFormat):

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from backend.alerts.schemas import AlertState, RuleName, Severity, UtcDateTime
+from backend.listing import Listing
 from backend.regions.schemas import RegionCode
 
 Channel = Literal["webhook", "email"]
@@ -119,11 +120,8 @@ class SubscriptionRead(BaseModel):
     updated_at: UtcDateTime = Field(description="When it was last changed (UTC)")
 
 
-class SubscriptionPage(BaseModel):
-    """Every subscription."""
-
-    items: list[SubscriptionRead] = Field(description="Subscriptions by name")
-    total: int = Field(description="Number of subscriptions")
+class SubscriptionPage(Listing[SubscriptionRead]):
+    """Every subscription, by name."""
 
 
 class SilenceCreate(BaseModel):
@@ -173,11 +171,8 @@ class SilenceRead(BaseModel):
     active: bool = Field(description="In force now")
 
 
-class SilencePage(BaseModel):
+class SilencePage(Listing[SilenceRead]):
     """Silences, newest first."""
-
-    items: list[SilenceRead] = Field(description="Silences, newest first")
-    total: int = Field(description="Number of silences")
 
 
 class DeliveryRead(BaseModel):

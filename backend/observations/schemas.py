@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.csvlist import CsvFormat
+from backend.listing import Listing
 from backend.regions.schemas import RegionCode, RegionRef
 
 # Year, quarter, month or day, as stored in observation.period.
@@ -44,11 +45,8 @@ class IndicatorRead(IndicatorRef):
     )
 
 
-class IndicatorPage(BaseModel):
-    """Every indicator in the catalogue."""
-
-    items: list[IndicatorRead] = Field(description="Indicators, ordered by code")
-    total: int = Field(description="Number of items", examples=[14])
+class IndicatorPage(Listing[IndicatorRead]):
+    """Every indicator in the catalogue, by code."""
 
 
 class Coverage(BaseModel):

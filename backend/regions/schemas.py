@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.csvlist import CsvFormat
+from backend.listing import Listing
 
 RegionLevel = Literal["world", "region", "subregion", "intermediate", "country", "area"]
 
@@ -55,11 +56,8 @@ class RegionRead(BaseModel):
     lon: float | None = Field(description="Longitude of a representative point", examples=[-102.5])
 
 
-class RegionPage(BaseModel):
-    """Every region that matches the filters (a few hundred at most, so not paged)."""
-
-    items: list[RegionRead] = Field(description="Regions, ordered by code")
-    total: int = Field(description="Number of items", examples=[248])
+class RegionPage(Listing[RegionRead]):
+    """Every region that matches the filters, by code (a few hundred at most, so not paged)."""
 
 
 class RegionFilter(CsvFormat):

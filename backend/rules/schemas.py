@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.alerts.schemas import UtcDateTime
+from backend.listing import Listing
 
 RULE_EXAMPLE = """groups:
   - name: homicide
@@ -49,11 +50,8 @@ class RuleRead(BaseModel):
     author: str = Field(description="Who saved the current version", examples=["analyst1"])
 
 
-class RulePage(BaseModel):
+class RulePage(Listing[RuleRead]):
     """Every rule, by group and name."""
-
-    items: list[RuleRead] = Field(description="Rules")
-    total: int = Field(description="Number of rules", examples=[12])
 
 
 class RuleVersionRead(BaseModel):

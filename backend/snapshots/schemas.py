@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from backend.alerts.schemas import UtcDateTime
 from backend.csvlist import CsvFormat
 from backend.exports.formats import ExportFormat
+from backend.listing import Page
 
 QuarterText = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[12]\d{3}[Qq][1-4]$")
@@ -66,13 +67,8 @@ class SnapshotRead(BaseModel):
     files: list[SnapshotFileRead] = Field(description="Every export format, in a fixed order")
 
 
-class SnapshotPage(BaseModel):
+class SnapshotPage(Page[SnapshotRead]):
     """One page of snapshots, newest first."""
-
-    items: list[SnapshotRead] = Field(description="Snapshots on this page")
-    total: int = Field(description="Snapshots matching, all pages", examples=[5])
-    page: int = Field(description="This page (1-based)", examples=[1])
-    page_size: int = Field(description="Page size asked for", examples=[20])
 
 
 class SnapshotQuery(CsvFormat):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.alerts.schemas import UtcDateTime
 from backend.csvlist import CsvFormat
+from backend.listing import Listing, Page
 
 Freshness = Literal["fresh", "stale", "never"]
 
@@ -40,13 +41,8 @@ class RunRead(BaseModel):
     error: str | None = Field(description="Why it failed", examples=["HTTP 503 from publisher"])
 
 
-class RunPage(BaseModel):
+class RunPage(Page[RunRead]):
     """One page of a source's runs, newest first."""
-
-    items: list[RunRead] = Field(description="Runs on this page")
-    total: int = Field(description="Runs of the source, all pages", examples=[31])
-    page: int = Field(description="This page (1-based)", examples=[1])
-    page_size: int = Field(description="Page size asked for", examples=[20])
 
 
 class FreshnessRead(BaseModel):
@@ -85,11 +81,8 @@ class SourceRead(BaseModel):
     freshness: FreshnessRead
 
 
-class SourcePage(BaseModel):
-    """Every source (a handful, so not paged)."""
-
-    items: list[SourceRead] = Field(description="Sources, ordered by id")
-    total: int = Field(description="Number of items", examples=[6])
+class SourcePage(Listing[SourceRead]):
+    """Every source, by id (a handful, so not paged)."""
 
 
 class RunQuery(CsvFormat):

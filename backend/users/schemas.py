@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from backend.alerts.schemas import UtcDateTime
+from backend.listing import Listing
 from backend.users.security import MAX_PASSWORD, MIN_PASSWORD
 
 RoleName = Literal["viewer", "analyst", "admin"]
@@ -72,11 +73,8 @@ class UserRead(BaseModel):
     created_at: UtcDateTime = Field(description="When (UTC)", examples=["2024-07-01T09:30:00Z"])
 
 
-class UserPage(BaseModel):
+class UserPage(Listing[UserRead]):
     """Every user, by username."""
-
-    items: list[UserRead] = Field(description="Users")
-    total: int = Field(description="Number of users", examples=[4])
 
 
 class TokenCreate(_Request):
@@ -118,11 +116,8 @@ class TokenIssued(TokenRead):
     token_type: Literal["bearer"] = Field("bearer", description="Always 'bearer'")
 
 
-class TokenPage(BaseModel):
+class TokenPage(Listing[TokenRead]):
     """A user's tokens, newest first."""
-
-    items: list[TokenRead] = Field(description="Tokens")
-    total: int = Field(description="Number of tokens listed", examples=[2])
 
 
 class MeRead(BaseModel):
