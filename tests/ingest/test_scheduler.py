@@ -79,7 +79,8 @@ def run_until(schedulers, done: Callable[[], bool], deadline: float = 60.0) -> N
 
 def recorded_runs(ctx) -> Counter[tuple[str, str]]:
     with ctx.sessions() as session:
-        return Counter(session.execute(select(IngestRun.source_id, IngestRun.status)).tuples())
+        rows = session.execute(select(IngestRun.source_id, IngestRun.status))
+        return Counter((source, status) for source, status in rows)
 
 
 def test_jobs_run_on_schedule_and_a_second_scheduler_runs_nothing(fast_ctx):
