@@ -31,6 +31,7 @@ from backend import migrate
 from backend.db import make_engine, make_session_factory, transaction
 from backend.events.service import append_event
 from backend.stream.service import POLL_S
+from backend.users import service as users
 from benchmarks.harness import ROOT, Figure, free_port, percentile
 
 EVENTS = 200
@@ -62,12 +63,30 @@ def _start_api(url: str, port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("the API did not start for the stream benchmark")
 
 
-def _read(base: str, count: int, ready: threading.Event, received: dict[int, float]) -> None:
+def _viewer_token(url: str) -> str:
+    """Create a viewer and return a fresh API token for it: the stream is closed to anonymous."""
+    sessions = make_session_factory(make_engine(url))
+    with transaction(sessions) as session:
+        user = users.create_user(
+            session=session, actor="bench", username="stream-bench",
+            password=uuid.uuid4().hex, role="viewer",
+        )  # fmt: skip
+        _token, secret = users.issue_token(session=session, actor="bench", user=user, name="bench")
+    return secret
+
+
+def _read(
+    base: str, token: str, count: int, ready: threading.Event, received: dict[int, float]
+) -> None:
     """Record when each event's number arrives on the stream."""
+    headers = {"Authorization": f"Bearer {token}"}
     with (
-        httpx.Client(base_url=base, timeout=60) as client,
+        httpx.Client(base_url=base, timeout=60, headers=headers) as client,
         client.stream("GET", "/api/v1/stream") as response,
     ):
+        if response.status_code != 200:
+            response.read()
+            raise SystemExit(f"the stream answered {response.status_code}: {response.text}")
         for line in response.iter_lines():
             ready.set()
             if line.startswith("data: "):
@@ -99,12 +118,13 @@ def _writer_main(url: str, count: int) -> None:
 
 def _latencies(url: str) -> list[float]:
     """Serve the API on url's database, stream from it, commit from elsewhere; return delays."""
+    token = _viewer_token(url)
     port = free_port()
     server = _start_api(url, port)
     received: dict[int, float] = {}
     ready = threading.Event()
     reader = threading.Thread(
-        target=_read, args=(f"http://127.0.0.1:{port}", EVENTS, ready, received), daemon=True
+        target=_read, args=(f"http://127.0.0.1:{port}", token, EVENTS, ready, received), daemon=True
     )
     try:
         reader.start()
