@@ -56,6 +56,11 @@ DASH_CALLBACK_PATH = "/_dash-update-component"
 # Reachable without signing in: the sign-in page and form, health, and Dash's own files.
 PUBLIC_PATHS = frozenset({LOGIN_PATH, LOGIN_ROUTE, "/healthz", "/_favicon.ico"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-", "/_reload-hash")
+# Files the same for every visitor: served without reading or refreshing the session, so
+# their answers carry no Set-Cookie and no ``Vary: Cookie`` and the browser's cache keeps
+# them (a session cookie re-encrypted on every answer would make each cached copy miss).
+STATIC_PATHS = frozenset({"/_favicon.ico"})
+STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 # What the sign-in page may say; the query string carries only these codes, never text.
 LOGIN_ERRORS = {
     "invalid": "Wrong username or password.",
@@ -103,6 +108,15 @@ class EncryptedSessionInterface(SecureCookieSessionInterface):
     def get_signing_serializer(self, app: flask.Flask) -> Any:
         """Return the Fernet serializer for the app's secret key."""
         return _FernetSerializer(str(app.secret_key)) if app.secret_key else None
+
+    def should_set_cookie(self, app: flask.Flask, session: Any) -> bool:
+        """Write a changed session; refresh an unchanged one only where it was read.
+
+        Static files never read it, so they go out without a cookie (see ``STATIC_PATHS``).
+        """
+        if session.modified:
+            return True
+        return bool(session.accessed) and super().should_set_cookie(app, session)
 
 
 def install(server: flask.Flask, *, api_url: str, secret_key: str, policy: SessionPolicy) -> None:
@@ -154,6 +168,8 @@ def safe_next(value: str | None) -> str:
 
 def _guard() -> Response | None:
     """Refuse cross-site writes, end stale sign-ins, and send anonymous page views to sign in."""
+    if _is_static(flask.request.path):
+        return None
     flask.session.permanent = True
     csrf_token()
     if flask.request.method not in SAFE_METHODS and not (_same_origin() and _csrf_matches()):
@@ -167,6 +183,8 @@ def _guard() -> Response | None:
 
 def _after(response: Response) -> Response:
     """Hand Dash the CSRF cookie, and turn a callback that met an API 401 into a 401."""
+    if _is_static(flask.request.path):
+        return response
     if flask.g.get(api_client.UNAUTHORIZED_FLAG) and flask.request.path == DASH_CALLBACK_PATH:
         sign_out_locally()
         response = flask.jsonify(detail="Your session has ended; sign in again.")
@@ -182,6 +200,10 @@ def _after(response: Response) -> Response:
 
 def _is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _is_static(path: str) -> bool:
+    return path in STATIC_PATHS or path.startswith(STATIC_PREFIXES)
 
 
 def _same_origin() -> bool:

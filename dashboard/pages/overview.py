@@ -68,7 +68,9 @@ def page_layout(api_url: str, geometry: MapGeometry, **_query: Any) -> html.Div:
     in_callback = True
     try:
         dash.ctx.triggered_id  # noqa: B018  # raises outside a callback
-    except MissingCallbackContextException:
+    # Dash 4.4 raises LookupError instead when the call is on a thread other than the one
+    # that imported it (a WSGI worker thread, on the first request).
+    except (MissingCallbackContextException, LookupError):
         in_callback = False
     return drawn_layout(api_url, geometry) if in_callback else layout()
 
