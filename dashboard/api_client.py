@@ -7,7 +7,7 @@ Every function takes the API's base URL first, returns the decoded JSON body, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any, TypedDict, cast
 
 import flask
@@ -421,26 +421,29 @@ def revoke_token(base_url: str, token_id: int) -> None:
 STREAM_TIMEOUT = httpx.Timeout(5.0, read=60.0)
 
 
-def stream(base_url: str, *, last_event_id: str | None = None) -> Iterator[bytes]:
-    """Return the raw server-sent events of GET /stream, as the signed-in user.
+async def stream(
+    base_url: str, *, token: str, last_event_id: str | None = None
+) -> AsyncIterator[bytes]:
+    """Yield the raw server-sent events of GET /stream as ``token``'s holder, as they arrive.
 
-    The token is read now, in the request; the bytes are read as the caller iterates, and
+    Asynchronous, so that an open stream costs the dashboard a coroutine, not a thread (see
+    dashboard/live.py); the token is passed in because no Flask request is active there.
     ApiError is raised from the iteration when the API cannot be reached or refuses.
     """
-    headers = _auth_headers()
+    url = f"{base_url.rstrip('/')}{API_PREFIX}/stream"
+    headers = {"Authorization": f"Bearer {token}"}
     if last_event_id:
         headers["Last-Event-ID"] = last_event_id
-    return _stream_bytes(f"{base_url.rstrip('/')}{API_PREFIX}/stream", headers)
-
-
-def _stream_bytes(url: str, headers: dict[str, str]) -> Iterator[bytes]:
-    """Yield a streaming GET's body chunks as they arrive; raise ApiError on failure."""
     try:
-        with httpx.stream("GET", url, headers=headers, timeout=STREAM_TIMEOUT) as response:
+        async with (
+            httpx.AsyncClient(timeout=STREAM_TIMEOUT) as client,
+            client.stream("GET", url, headers=headers) as response,
+        ):
             if response.is_error:
-                response.read()
+                await response.aread()
                 raise ApiError(_problem_message(response), status=response.status_code)
-            yield from response.iter_raw()
+            async for chunk in response.aiter_raw():
+                yield chunk
     except httpx.HTTPError as exc:
         raise ApiError(f"The live stream at {url} broke off: {exc}.") from exc
 

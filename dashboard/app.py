@@ -11,7 +11,7 @@ import dash
 import flask
 from dash import html
 
-from dashboard import auth, layout, live
+from dashboard import auth, layout
 from dashboard.pages import PAGES, register_pages
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -55,7 +55,6 @@ def create_app(
         secret_key=secret_key or secrets.token_urlsafe(32),
         policy=session_policy or auth.SessionPolicy(),
     )
-    live.install(app.server, api_url=api_url)
     app.server.add_url_rule("/healthz", "healthz", _healthz)
     app.server.after_request(_cache_versioned_assets)
     return app

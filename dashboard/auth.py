@@ -37,6 +37,7 @@ import flask
 from cryptography.fernet import Fernet, InvalidToken
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
 from dashboard import api_client
@@ -147,6 +148,21 @@ def csrf_token() -> str:
         token = secrets.token_urlsafe(32)
         flask.session[CSRF_SESSION_KEY] = token
     return token
+
+
+def session_token(server: flask.Flask, cookie_header: str) -> str | None:
+    """Return the API token of the signed-in session a Cookie header carries, else None.
+
+    For routes served outside Flask (the /live relay): the session is opened by Flask's own
+    machinery, so the idle and absolute lifetimes hold there as on every page.
+    """
+    environ = EnvironBuilder(headers=[("Cookie", cookie_header)])
+    with server.request_context(environ.get_environ()):
+        _expire_old_sign_in()
+        token = flask.session.get(api_client.TOKEN_SESSION_KEY)
+        if current_user() is None or not isinstance(token, str) or not token:
+            return None
+        return token
 
 
 def login_url(next_path: str, **query: str) -> str:

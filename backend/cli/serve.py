@@ -41,11 +41,12 @@ def api(host: str | None = HostOption, port: int | None = PortOption) -> None:
 
 @app.command()
 def dashboard(host: str | None = HostOption, port: int | None = PortOption) -> None:
-    """Serve the Dash dashboard (a client of the API at TOCSIN_API_URL)."""
-    from waitress import serve
+    """Serve the Dash dashboard (a client of the API at TOCSIN_API_URL) with uvicorn."""
+    import uvicorn
 
     from dashboard.app import create_app
     from dashboard.auth import SessionPolicy
+    from dashboard.server import asgi_app
 
     settings = context().settings
     policy = SessionPolicy(
@@ -56,12 +57,14 @@ def dashboard(host: str | None = HostOption, port: int | None = PortOption) -> N
     dash_app = create_app(
         api_url=settings.api_url, secret_key=settings.secret_key, session_policy=policy
     )
-    serve(
-        dash_app.server,
+    uvicorn.run(
+        asgi_app(dash_app, api_url=settings.api_url),
         host=host or settings.dashboard_host,
         port=port or settings.dashboard_port,
-        threads=8,
-        ident="tocsin-dashboard",
+        lifespan="off",
+        log_level=settings.log_level.lower(),
+        server_header=False,
+        headers=[("server", "tocsin-dashboard")],
     )
 
 

@@ -3,62 +3,167 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
+import anyio
 import flask
 import httpx
 import pytest
 import respx
 
-from dashboard import api_client, live
+from dashboard import api_client, auth, live
+from dashboard.server import asgi_app
+from dashboard.session import USER_SESSION_KEY
 
 API = "http://api.test"
+HERE = "http://dashboard.test"
 EVENTS = b'id: 7\nevent: alert\ndata: {"alert_id": 3, "state": "firing"}\n\n'
+RETRY = f"retry: {live.RETRY_MS}\n\n".encode()
+
+
+class Dash:
+    """Just what asgi_app reads of a Dash app: its Flask server."""
+
+    def __init__(self, server: flask.Flask) -> None:
+        self.server = server
 
 
 @pytest.fixture
-def client() -> flask.testing.FlaskClient:
-    """Return a Flask app with only the /live route, signed in through its session."""
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def server() -> flask.Flask:
+    """Return a Flask app with the dashboard's sessions and one page."""
     app = flask.Flask(__name__)
-    app.secret_key = "test-only"
-    live.install(app, api_url=API)
-    test_client = app.test_client()
-    with test_client.session_transaction() as session:
+    auth.install(app, api_url=API, secret_key="k" * 40, policy=auth.SessionPolicy())
+    app.add_url_rule("/healthz", "healthz", lambda: {"status": "ok"})
+    return app
+
+
+def _cookie(server: flask.Flask, **extra: Any) -> str:
+    """Return a Cookie header for a signed-in analyst's session holding ``user-token``."""
+    client = server.test_client()
+    with client.session_transaction() as session:
         session[api_client.TOKEN_SESSION_KEY] = "user-token"
-    return test_client
+        session[USER_SESSION_KEY] = {"username": "ana", "role": "analyst"}
+        session[auth.SIGNED_IN_AT_KEY] = time.time()
+        session.update(extra)
+    cookie = client.get_cookie("tocsin_session")
+    assert cookie is not None
+    return f"tocsin_session={cookie.value}"
+
+
+async def _get(
+    server: flask.Flask, path: str, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    transport = httpx.ASGITransport(app=asgi_app(Dash(server), api_url=API))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url=HERE) as client:
+        return await client.get(path, headers=headers)
 
 
 @respx.mock
-def test_live_relays_the_stream_with_the_users_token_and_cursor(
-    client: flask.testing.FlaskClient,
+@pytest.mark.anyio
+async def test_live_relays_the_stream_with_the_users_token_and_cursor(
+    server: flask.Flask,
 ) -> None:
     route = respx.get(f"{API}/api/v1/stream").respond(
         content=EVENTS, headers={"Content-Type": "text/event-stream"}
     )
-    answer = client.get(live.LIVE_PATH, headers={"Last-Event-ID": "6"})
+    headers = {"Cookie": _cookie(server), "Last-Event-ID": "6"}
+    answer = await _get(server, live.LIVE_PATH, headers)
     assert answer.status_code == 200
-    assert answer.mimetype == "text/event-stream"
-    assert answer.headers["Cache-Control"] == "no-cache"
-    assert answer.data == f"retry: {live.RETRY_MS}\n\n".encode() + EVENTS
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    assert answer.headers["cache-control"] == "no-cache"
+    assert answer.content == RETRY + EVENTS
     sent = route.calls.last.request.headers
     assert sent["Authorization"] == "Bearer user-token"
     assert sent["Last-Event-ID"] == "6"
 
 
 @respx.mock
-def test_a_refused_stream_asks_the_browser_to_retry(client: flask.testing.FlaskClient) -> None:
+@pytest.mark.anyio
+async def test_a_refused_stream_asks_the_browser_to_retry(server: flask.Flask) -> None:
     respx.get(f"{API}/api/v1/stream").respond(401, json={"detail": "Token expired"})
-    answer = client.get(live.LIVE_PATH)
+    answer = await _get(server, live.LIVE_PATH, {"Cookie": _cookie(server)})
     # Still an event stream: an error status would make EventSource stop for good.
     assert answer.status_code == 200
-    assert answer.data.decode() == f"retry: {live.RETRY_MS}\n\n: API error 401: Token expired\n\n"
+    assert answer.content == RETRY + b": API error 401: Token expired\n\n"
 
 
 @respx.mock
-def test_an_unreachable_api_is_a_one_line_comment(client: flask.testing.FlaskClient) -> None:
+@pytest.mark.anyio
+async def test_an_unreachable_api_is_a_one_line_comment(server: flask.Flask) -> None:
     respx.get(f"{API}/api/v1/stream").mock(side_effect=httpx.ConnectError("refused\nagain"))
-    lines = client.get(live.LIVE_PATH).data.decode().split("\n")
+    answer = await _get(server, live.LIVE_PATH, {"Cookie": _cookie(server)})
+    lines = answer.text.split("\n")
     assert lines[2].startswith(": The live stream at http://api.test/api/v1/stream broke off")
     assert lines[2].endswith("refused again.") and lines[3:] == ["", ""]
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        pytest.param(lambda server: "", id="no session"),
+        pytest.param(
+            lambda server: _cookie(
+                server, **{auth.SIGNED_IN_AT_KEY: time.time() - timedelta(hours=13).total_seconds()}
+            ),
+            id="older than the absolute lifetime",
+        ),
+    ],
+)
+@respx.mock
+@pytest.mark.anyio
+async def test_without_a_sign_in_the_browser_is_told_to_stop(
+    server: flask.Flask, cookie: Any
+) -> None:
+    stream = respx.get(f"{API}/api/v1/stream").respond(content=EVENTS)
+    answer = await _get(server, live.LIVE_PATH, {"Cookie": cookie(server)})
+    assert answer.status_code == 204  # EventSource does not reconnect after a 204
+    assert not stream.called
+
+
+class _Endless(httpx.AsyncByteStream):
+    """An API stream that never ends: a heartbeat every 10 ms."""
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            yield b": heartbeat\n\n"
+            await anyio.sleep(0.01)
+
+
+@respx.mock
+@pytest.mark.anyio
+async def test_the_relay_ends_when_the_browser_goes_away(server: flask.Flask) -> None:
+    respx.get(f"{API}/api/v1/stream").mock(return_value=httpx.Response(200, stream=_Endless()))
+    sent: list[dict[str, Any]] = []
+    gone = anyio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        if len(sent) > 5:
+            gone.set()
+
+    scope = {"type": "http", "method": "GET", "path": live.LIVE_PATH,
+             "headers": [(b"cookie", _cookie(server).encode())]}  # fmt: skip
+    with anyio.fail_after(10):  # relaying for ever would fail here
+        await live.serve(server, API, scope, receive, send)
+    assert sent[0]["status"] == 200 and len(sent) >= 6
+
+
+@pytest.mark.anyio
+async def test_everything_else_is_the_flask_app(server: flask.Flask) -> None:
+    answer = await _get(server, "/healthz")
+    assert answer.json() == {"status": "ok"}
 
 
 @respx.mock
