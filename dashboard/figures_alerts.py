@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Literal
 
 import plotly.graph_objects as go
@@ -62,6 +63,30 @@ def _severity_trace(severity: str, alerts: Sequence[Mapping[str, Any]], by: Lane
     )
 
 
+def period_span(period: str) -> timedelta:
+    """Return about how long a period lasts: a year, a quarter, a month or a day."""
+    if "Q" in period:
+        return timedelta(days=92)
+    return {1: timedelta(days=366), 2: timedelta(days=31)}.get(
+        len(period.split("-")), timedelta(days=1)
+    )
+
+
+def time_range(alerts: Sequence[Mapping[str, Any]]) -> list[str] | None:
+    """Return an x range padded by one period either side, or None to let plotly choose.
+
+    Plotly zooms in to a millisecond around points that all share one date (every alert of
+    an annual indicator is on 1 January): its axis then reads 23:59:59.999 to 00:00:00.0005.
+    """
+    if not alerts:
+        return None
+    dates = [period_date(a["period"]) for a in alerts]
+    pad = max(period_span(a["period"]) for a in alerts)
+    if max(dates) - min(dates) >= 2 * pad:
+        return None
+    return [(min(dates) - pad).isoformat(), (max(dates) + pad).isoformat()]
+
+
 def busiest_lanes(alerts: Sequence[Mapping[str, Any]], by: Lane) -> list[str]:
     """Return at most MAX_LANES lanes, those with the most alerts, in alphabetical order."""
     counts = Counter(lane_label(a, by) for a in alerts)
@@ -94,7 +119,12 @@ def timeline_figure(alerts: Sequence[Mapping[str, Any]], *, by: Lane = "region")
         hoverlabel={"align": "left"},
         dragmode="zoom",
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
-        xaxis={"type": "date", "showgrid": True, "gridcolor": "#eceff3"},
+        xaxis={
+            "type": "date",
+            "showgrid": True,
+            "gridcolor": "#eceff3",
+            "range": time_range(alerts),
+        },
         yaxis={
             "type": "category",
             "categoryorder": "array",

@@ -64,6 +64,24 @@ def test_timeline_keeps_the_busiest_lanes_and_says_how_many_are_left_out() -> No
     assert few < figure.layout.height <= fa.MAX_TIMELINE_PX
 
 
+@pytest.mark.parametrize(
+    ("periods", "expected"),
+    [
+        # All on one date: plotly alone would zoom to a millisecond around it.
+        (["2023", "2023"], ["2021-12-31", "2024-01-02"]),
+        (["2023-05", "2023-06"], ["2023-03-31", "2023-07-02"]),
+        (["2024-03-10"], ["2024-03-09", "2024-03-11"]),
+        (["2023Q2", "2023-05"], ["2022-12-30", "2023-08-01"]),  # the longer period pads
+        (["2017", "2021"], None),  # spread enough: plotly's own range
+    ],
+)
+def test_timeline_pads_a_narrow_time_range_by_a_period(
+    periods: list[str], expected: list[str] | None
+) -> None:
+    figure = fa.timeline_figure([alert(n, period=p) for n, p in enumerate(periods)])
+    assert (list(figure.layout.xaxis.range) if figure.layout.xaxis.range else None) == expected
+
+
 def test_empty_timeline_says_so() -> None:
     figure = fa.timeline_figure([])
     assert figure.data == ()
