@@ -100,7 +100,8 @@ def test_alerts_and_demo_banner_are_shown(overview: Visit, live_servers: LiveSer
     rows = page.locator(f"#{ids.ALERT_LIST} tr.alert-row")
     assert rows.count() == min(firing, overview_page.ALERT_PAGE_SIZE)
     assert rows.first.locator(".chip").inner_text().lower() in {"critical", "warning", "info"}
-    assert rows.first.locator(".explanation").inner_text().strip()
+    rule, explanation = rows.first.locator("td.alert-rule").inner_text().split("\n", 1)
+    assert rule.strip() and explanation.strip()  # the rule's name, then why it fired
     headline = page.locator(f"#{ids.HEADLINE_ALERTS} .headline-number").inner_text()
     assert headline == str(firing)
 
