@@ -405,10 +405,11 @@ def _alert_row(alert: api_client.Alert) -> html.Tr:
     """
     region = alert.get("region_name") or alert["region"]
     rule = f"{alert['rule']}\n{alert.get('explanation') or ''}".rstrip()
+    code: dict[str, Any] = {"data-code": alert["region"]}  # Dash passes data-* through
     return html.Tr(
         [
             html.Td(severity_chip(alert["severity"])),
-            html.Td(region, className="alert-region", **{"data-code": alert["region"]}),
+            html.Td(region, className="alert-region", **code),
             html.Td(rule, className="alert-rule"),
             html.Td(alert["period"], title=f"detected {alert.get('detected_at', '')}"),
             html.Td(format_value(alert.get("value")), className="num"),
