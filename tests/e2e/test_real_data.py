@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from dashboard import ids
+from dashboard.pages.overview import ALERT_PAGE_SIZE
 
 if TYPE_CHECKING:  # only for annotations: "conftest" names a different module per folder
     from conftest import LiveServers, Visit
@@ -53,7 +54,7 @@ def test_the_overview_shows_real_values_and_real_alerts(
     real = [item for item in items if item["value"] is not None]
     # The newest year is sparse: about 97 countries had published 2020 by the 2022 release.
     assert len(real) > 90 and not any(item["is_demo"] for item in real)
-    assert page.locator(f"#{ids.ALERT_LIST} tr.alert-row").count() == min(firing, 50)
+    assert page.locator(f"#{ids.ALERT_LIST} tr.alert-row").count() == min(firing, ALERT_PAGE_SIZE)
     assert opened.blocked == [] and opened.errors == []
 
 
