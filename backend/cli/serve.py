@@ -63,6 +63,7 @@ def dashboard(host: str | None = HostOption, port: int | None = PortOption) -> N
         port=port or settings.dashboard_port,
         lifespan="off",
         log_level=settings.log_level.lower(),
+        access_log=False,  # a line per script and callback would drown the other logs
         server_header=False,
         headers=[("server", "tocsin-dashboard")],
     )
