@@ -42,7 +42,6 @@ def create_app(
         external_scripts=[],
     )
     register_pages(app, api_url=api_url)
-    app.index_string = _index_with_preloads(app)
     app.layout = layout.shell()
     # Page components are not in the shell; this lets Dash check callback ids against them.
     every_page = [page.layout() for page in PAGES]
@@ -67,29 +66,23 @@ POLYFILL_TAG = re.compile(r'<script src="[^"]*/polyfill@[^"]*"></script>\s*')
 
 
 class _Dash(dash.Dash):
-    """Dash without the 90 kB ``@babel/polyfill`` it puts before every other script.
+    """Dash with a lighter page head: the lazy dcc chunks preloaded, no ``@babel/polyfill``.
 
-    The browsers Tocsin supports have everything the polyfill adds but one global that
-    Dash's bundles call when they load a lazy chunk, ``regeneratorRuntime``; the assets
-    folder brings that (``vendor/regenerator-runtime.min.js``, 7 kB). Evaluating the
-    polyfill cost about 150 ms of main thread on every page load.
+    The browsers Tocsin supports have everything the 90 kB polyfill adds but one global
+    that Dash's bundles call when they load a lazy chunk, ``regeneratorRuntime``; the
+    assets folder brings that (``vendor/regenerator-runtime.min.js``, 7 kB). Evaluating
+    the polyfill cost about 150 ms of main thread on every page load.
     """
 
     # Dash calls this with keywords only; its own signature lists each one, untyped.
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
-        """Fill the page template, leaving out the polyfill's script tag."""
+        """Fill the page template: preload links after the styles, the polyfill left out."""
+        dcc = f"{self.config.requests_pathname_prefix}_dash-component-suites/dash/dcc"
+        kwargs["css"] += "".join(
+            f'<link rel="preload" as="script" href="{dcc}/{chunk}">' for chunk in PRELOADED_CHUNKS
+        )
         kwargs["scripts"] = POLYFILL_TAG.sub("", kwargs["scripts"])
         return str(super().interpolate_index(**kwargs))  # type: ignore[no-untyped-call]
-
-
-def _index_with_preloads(app: dash.Dash) -> str:
-    """Return Dash's page template with preload links for the lazily loaded dcc chunks."""
-    prefix = app.config.requests_pathname_prefix
-    links = "".join(
-        f'<link rel="preload" as="script" href="{prefix}_dash-component-suites/dash/dcc/{chunk}">'
-        for chunk in PRELOADED_CHUNKS
-    )
-    return str(app.index_string).replace("{%css%}", "{%css%}" + links, 1)
 
 
 def _cache_versioned_assets(response: flask.Response) -> flask.Response:

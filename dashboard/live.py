@@ -16,53 +16,40 @@ less than a heartbeat ago, then left no thread to serve anyone's pages.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any
+from collections.abc import AsyncIterator
 
-import anyio
 import flask
+from starlette.datastructures import Headers
+from starlette.responses import Response, StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from dashboard import api_client, auth
 
 LIVE_PATH = "/live"
 RETRY_MS = 5_000
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-HEADERS = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
-    (b"cache-control", b"no-cache"),
-    (b"x-accel-buffering", b"no"),  # a proxy in front must not hold events back
-]
+HEADERS = {
+    "Cache-Control": "no-cache",
+    "X-Accel-Buffering": "no",  # a proxy in front must not hold events back
+}
 
 
 async def serve(
     server: flask.Flask, api_url: str, scope: Scope, receive: Receive, send: Send
 ) -> None:
-    """Answer GET /live (ASGI): relay the API's stream until either side hangs up."""
+    """Answer GET /live (ASGI): relay the API's stream until either side hangs up.
+
+    Starlette's StreamingResponse stops the relay when the browser disconnects.
+    """
+    headers = Headers(scope=scope)
+    response: Response
     if scope["method"] != "GET":
-        await _empty(send, 405, [(b"allow", b"GET")])
-        return
-    headers = {
-        key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]
-    }
-    token = auth.session_token(server, headers.get("cookie", ""))
-    if token is None:
-        await _empty(send, 204, [])
-        return
-    chunks = relay(
-        api_client.stream(api_url, token=token, last_event_id=headers.get("last-event-id"))
-    )
-    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(_cancel_on_disconnect, receive, tasks.cancel_scope)
-        async for chunk in chunks:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-        tasks.cancel_scope.cancel()
+        response = Response(status_code=405, headers={"Allow": "GET"})
+    elif (token := auth.session_token(server, headers.get("cookie", ""))) is None:
+        response = Response(status_code=204)
+    else:
+        chunks = api_client.stream(api_url, token=token, last_event_id=headers.get("last-event-id"))
+        response = StreamingResponse(relay(chunks), media_type="text/event-stream", headers=HEADERS)
+    await response(scope, receive, send)
 
 
 async def relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -74,15 +61,3 @@ async def relay(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
     except api_client.ApiError as exc:
         reason = " ".join(str(exc).split())  # one line: a newline would end the comment
         yield f": {reason}\n\n".encode()
-
-
-async def _empty(send: Send, status: int, headers: list[tuple[bytes, bytes]]) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
-
-
-async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
-    """Stop relaying as soon as the browser goes away (the tab closed or navigated)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    scope.cancel()

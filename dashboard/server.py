@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dash
 from a2wsgi import WSGIMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from dashboard import live
 
@@ -17,12 +18,12 @@ from dashboard import live
 WSGI_THREADS = 16
 
 
-def asgi_app(app: dash.Dash, *, api_url: str, threads: int = WSGI_THREADS) -> live.ASGIApp:
+def asgi_app(app: dash.Dash, *, api_url: str, threads: int = WSGI_THREADS) -> ASGIApp:
     """Return the ASGI application that serves ``app`` and relays the live stream."""
     flask_server = app.server
     wsgi = WSGIMiddleware(flask_server, workers=threads)
 
-    async def serve(scope: live.Scope, receive: live.Receive, send: live.Send) -> None:
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == live.LIVE_PATH:
             await live.serve(flask_server, api_url, scope, receive, send)
         else:
