@@ -33,7 +33,14 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select
 
-from benchmarks.harness import ROOT, Figure, free_port, percentile, template_database
+from benchmarks.harness import (
+    ROOT,
+    Figure,
+    free_port,
+    percentile,
+    template_database,
+    viewer_token,
+)
 
 CONNECTIONS = 32
 DURATION_S = float(os.environ.get("TOCSIN_BENCH_API_SECONDS", "15"))
@@ -46,7 +53,6 @@ VINTAGES = (date(2021, 6, 30), date(2022, 6, 30), date(2023, 6, 30), date(2024, 
 ALERTS = 10_000
 SOURCE = "bench_api"
 BARE_BODY = b'{"status":"ok"}'
-BENCH_PASSWORD = "bench-password-long-enough"  # noqa: S105  a throwaway database's user
 
 
 async def bare_app(
@@ -102,7 +108,6 @@ def build_database(folder: Path) -> tuple[str, str, int]:
     from backend.demo.service import bulk_insert_observations
     from backend.regions.models import Region
     from backend.sources.models import Indicator, Source
-    from backend.users import service as users
 
     url = f"sqlite:///{template_database(folder)}"
     ctx = build_context(get_settings(database_url=url, data_dir=folder / "data"))
@@ -128,9 +133,7 @@ def build_database(folder: Path) -> tuple[str, str, int]:
             session=session, rows=_observation_rows(regions, indicators)
         )
         session.execute(insert(Alert), _alert_rows(regions))
-        user = users.create_user(session=session, actor="bench", username="bench",
-                                 password=BENCH_PASSWORD, role="viewer")  # fmt: skip
-        _token, secret = users.issue_token(session=session, actor="bench", user=user, name="bench")
+        secret = viewer_token(session, "bench")
     ctx.dispose()
     return url, secret, count
 

@@ -31,8 +31,7 @@ from backend import migrate
 from backend.db import make_engine, make_session_factory, transaction
 from backend.events.service import append_event
 from backend.stream.service import POLL_S
-from backend.users import service as users
-from benchmarks.harness import ROOT, Figure, free_port, percentile
+from benchmarks.harness import ROOT, Figure, free_port, percentile, viewer_token
 
 EVENTS = 200
 GAP_S = (0.005, 0.03)  # spread commits so they do not all land in one poll
@@ -61,18 +60,6 @@ def _start_api(url: str, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     server.kill()
     raise SystemExit("the API did not start for the stream benchmark")
-
-
-def _viewer_token(url: str) -> str:
-    """Create a viewer and return a fresh API token for it: the stream is closed to anonymous."""
-    sessions = make_session_factory(make_engine(url))
-    with transaction(sessions) as session:
-        user = users.create_user(
-            session=session, actor="bench", username="stream-bench",
-            password=uuid.uuid4().hex, role="viewer",
-        )  # fmt: skip
-        _token, secret = users.issue_token(session=session, actor="bench", user=user, name="bench")
-    return secret
 
 
 def _read(
@@ -118,7 +105,10 @@ def _writer_main(url: str, count: int) -> None:
 
 def _latencies(url: str) -> list[float]:
     """Serve the API on url's database, stream from it, commit from elsewhere; return delays."""
-    token = _viewer_token(url)
+    engine = make_engine(url)
+    with transaction(make_session_factory(engine)) as session:
+        token = viewer_token(session, "stream-bench")
+    engine.dispose()
     port = free_port()
     server = _start_api(url, port)
     received: dict[int, float] = {}

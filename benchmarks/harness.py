@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import platform
+import secrets
 import shutil
 import socket
 import sqlite3
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from ingest.sources import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +89,16 @@ def best_of(
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def viewer_token(session: Session, username: str) -> str:
+    """Create a viewer and return a new API token's secret (reads are closed to anonymous)."""
+    from backend.users import service as users
+
+    user = users.create_user(session=session, actor="bench", username=username,
+                             password=secrets.token_urlsafe(18), role="viewer")  # fmt: skip
+    _token, secret = users.issue_token(session=session, actor="bench", user=user, name="bench")
+    return secret
 
 
 def require_shared(relative: str) -> Path:
