@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from backend.app import create_app, package_version
@@ -61,6 +64,22 @@ def test_docs_are_served_offline(bare: TestClient) -> None:
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert bare.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert bare.get("/redoc").status_code == 404
+
+
+def test_an_app_is_freed_when_dropped(app_settings: Callable[..., Settings]) -> None:
+    # FastAPI caches endpoint and dependency functions process-wide; a closure over the app
+    # among them kept every app alive (hundreds in this suite, and seconds-long GC pauses).
+    def serve_and_drop() -> weakref.ref[FastAPI]:
+        app = create_app(app_settings())
+        with TestClient(app) as client:
+            assert client.get("/docs").status_code == 200
+            assert client.get("/api/v1/health").status_code in (200, 503)
+        app.state.context.dispose()
+        return weakref.ref(app)
+
+    dropped = serve_and_drop()
+    gc.collect()
+    assert dropped() is None
 
 
 def test_cors_allows_configured_origins(app_settings: Callable[..., Settings]) -> None:
