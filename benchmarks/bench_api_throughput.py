@@ -40,6 +40,7 @@ from benchmarks.harness import (
     percentile,
     template_database,
     viewer_token,
+    wait_until_idle,
 )
 
 CONNECTIONS = 32
@@ -148,6 +149,7 @@ def _wait(port: int, server: subprocess.Popen[bytes], path: str) -> None:
             raise SystemExit(f"the server for {path} exited {server.returncode}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code == 200:
+                wait_until_idle(server.pid)  # every worker started, not only the first
                 return
         except httpx.TransportError:
             pass

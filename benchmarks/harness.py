@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import platform
 import secrets
 import shutil
@@ -57,6 +58,48 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """Return the CPU seconds a process and all its descendants have used (Linux /proc)."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # it ended while we looked
+            continue
+        # After "(command)": state, ppid, ... with utime and stime the 12th and 13th.
+        fields = text[text.rindex(")") + 2 :].split()
+        process = int(stat.parent.name)
+        parents[process] = int(fields[1])
+        used[process] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, grown = {pid}, True
+    while grown:
+        children = {child for child, parent in parents.items() if parent in tree}
+        grown = not children <= tree
+        tree |= children
+    return sum(used.get(process, 0.0) for process in tree)
+
+
+def wait_until_idle(pid: int, *, quiet_s: float = 1.0, timeout_s: float = 120.0) -> None:
+    """Wait until a server and its workers have finished starting (CPU under 5% for quiet_s).
+
+    A server answers its first request while its other worker processes may still be
+    importing; on a small machine that import work would be measured as the server's.
+    """
+    deadline = time.monotonic() + timeout_s
+    before, since = tree_cpu_seconds(pid), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(quiet_s / 4)
+        now = time.monotonic()
+        used = tree_cpu_seconds(pid)
+        if used - before > 0.05 * (now - since):
+            before, since = used, now
+        elif now - since >= quiet_s:
+            return
+    raise SystemExit(f"process {pid} did not settle within {timeout_s:.0f} s")
 
 
 def percentile(values: list[float], q: float) -> float:
