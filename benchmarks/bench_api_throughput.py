@@ -30,7 +30,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import insert, select
 
 from benchmarks.harness import (
@@ -40,7 +39,7 @@ from benchmarks.harness import (
     percentile,
     template_database,
     viewer_token,
-    wait_until_idle,
+    wait_until_serving,
 )
 
 CONNECTIONS = 32
@@ -142,22 +141,6 @@ def build_database(folder: Path) -> tuple[str, str, int]:
 # ----------------------------------------------------------------- servers
 
 
-def _wait(port: int, server: subprocess.Popen[bytes], path: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"the server for {path} exited {server.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code == 200:
-                wait_until_idle(server.pid)  # every worker started, not only the first
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.kill()
-    raise SystemExit(f"the server for {path} did not start")
-
-
 def start_api(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     """Start `tocsin serve api` on the database; return the process and its port."""
     port = free_port()
@@ -167,7 +150,7 @@ def start_api(url: str, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     command = [sys.executable, "-m", "backend.cli", "serve", "api", "--host", "127.0.0.1",
                "--port", str(port)]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    _wait(port, server, "/api/v1/health")
+    wait_until_serving(server, f"http://127.0.0.1:{port}/api/v1/health")
     return server, port
 
 
@@ -178,7 +161,7 @@ def start_bare() -> tuple[subprocess.Popen[bytes], int]:
                "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning",
                "--no-access-log"]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT)
-    _wait(port, server, "/")
+    wait_until_serving(server, f"http://127.0.0.1:{port}/")
     return server, port
 
 

@@ -44,6 +44,7 @@ from benchmarks.harness import (
     free_port,
     template_database,
     tocsin,
+    wait_until_serving,
 )
 
 OBSERVATIONS = 1_000_000
@@ -215,15 +216,10 @@ def _server(name: str, port: int, ready: str, env: dict[str, str], log: Path) ->
         ]
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + READY_S
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if httpx.get(ready, timeout=1.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit(f"{name} did not start: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            wait_until_serving(proc, ready, timeout_s=READY_S)
+        except SystemExit as exc:
+            raise SystemExit(f"{exc}: {log.read_text(errors='replace')[-2000:]}") from None
         yield
     finally:
         proc.terminate()

@@ -31,7 +31,14 @@ from backend import migrate
 from backend.db import make_engine, make_session_factory, transaction
 from backend.events.service import append_event
 from backend.stream.service import POLL_S
-from benchmarks.harness import ROOT, Figure, free_port, percentile, viewer_token
+from benchmarks.harness import (
+    ROOT,
+    Figure,
+    free_port,
+    percentile,
+    viewer_token,
+    wait_until_serving,
+)
 
 EVENTS = 200
 GAP_S = (0.005, 0.03)  # spread commits so they do not all land in one poll
@@ -51,15 +58,8 @@ def _start_api(url: str, port: int) -> subprocess.Popen[bytes]:
         "warning",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the API did not start for the stream benchmark")
+    wait_until_serving(server, f"http://127.0.0.1:{port}/api/v1/health", timeout_s=60)
+    return server
 
 
 def _read(

@@ -83,6 +83,31 @@ def tree_cpu_seconds(pid: int) -> float:
     return sum(used.get(process, 0.0) for process in tree)
 
 
+def wait_until_serving(
+    server: subprocess.Popen[bytes], url: str, *, timeout_s: float = 120.0
+) -> None:
+    """Wait until url answers 200 and the server's processes are idle; stop if it never does.
+
+    The first answer may come from the first of several workers while the others are
+    still importing; waiting for idle keeps that start-up work out of the measurement.
+    """
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server for {url} exited with {server.returncode}")
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                wait_until_idle(server.pid)
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.kill()
+    raise SystemExit(f"the server for {url} did not answer within {timeout_s:.0f} s")
+
+
 def wait_until_idle(pid: int, *, quiet_s: float = 1.0, timeout_s: float = 120.0) -> None:
     """Wait until a server and its workers have finished starting (CPU under 5% for quiet_s).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +75,18 @@ class _Dash(dash.Dash):
     the polyfill cost about 150 ms of main thread on every page load.
     """
 
+    @cached_property
+    def _preload_links(self) -> str:
+        """Return the preload links of the lazy dcc chunks (built once, on the first page)."""
+        dcc = f"{self.config.requests_pathname_prefix}_dash-component-suites/dash/dcc"
+        return "".join(
+            f'<link rel="preload" as="script" href="{dcc}/{chunk}">' for chunk in PRELOADED_CHUNKS
+        )
+
     # Dash calls this with keywords only; its own signature lists each one, untyped.
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
         """Fill the page template: preload links after the styles, the polyfill left out."""
-        dcc = f"{self.config.requests_pathname_prefix}_dash-component-suites/dash/dcc"
-        kwargs["css"] += "".join(
-            f'<link rel="preload" as="script" href="{dcc}/{chunk}">' for chunk in PRELOADED_CHUNKS
-        )
+        kwargs["css"] += self._preload_links
         kwargs["scripts"] = POLYFILL_TAG.sub("", kwargs["scripts"])
         return str(super().interpolate_index(**kwargs))  # type: ignore[no-untyped-call]
 
