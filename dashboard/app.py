@@ -10,10 +10,9 @@ from typing import Any
 
 import dash
 import flask
-from dash import html
 
 from dashboard import auth, layout
-from dashboard.pages import PAGES, register_pages
+from dashboard.pages import register_pages
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 ASSET_MAX_AGE_S = 365 * 24 * 3600
@@ -39,14 +38,15 @@ def create_app(
         assets_folder=str(ASSETS),
         # Everything is served by this process: the product must work with no internet.
         serve_locally=True,
+        # The test suite checks every callback's components and properties against every
+        # page (tests/dashboard/test_app_shell.py). Left to Dash, each page load would carry
+        # every page's layout (60 kB) for the browser to walk before it draws anything.
+        suppress_callback_exceptions=True,
         external_stylesheets=[],
         external_scripts=[],
     )
     register_pages(app, api_url=api_url)
     app.layout = layout.shell()
-    # Page components are not in the shell; this lets Dash check callback ids against them.
-    every_page = [page.layout() for page in PAGES]
-    app.validation_layout = html.Div([layout.shell(), *every_page])  # type: ignore[assignment]
     layout.register_callbacks(app, api_url=api_url)
     app.server.config["TOCSIN_API_URL"] = api_url
     auth.install(
@@ -60,6 +60,12 @@ def create_app(
     return app
 
 
+# Component libraries Dash links on every page though few pages render them: each is
+# linked only on the pages that name it in their registry entry (``libraries=``). AG Grid
+# alone is 1.3 MB of script for the browser to run at every load; nothing uses dash_table.
+OPTIONAL_LIBRARIES = ("dash_ag_grid", "dash_table")
+LIBRARY_TAG = r'<script src="[^"]*/{library}/[^"]*"></script>\s*'
+
 # dcc loads these chunks only once a graph, dropdown or slider first renders, a round trip
 # after the page content arrives; fetched at once from the head, they are ready by then.
 PRELOADED_CHUNKS = ("async-graph.js", "async-dropdown.js", "async-slider.js")
@@ -67,7 +73,8 @@ POLYFILL_TAG = re.compile(r'<script src="[^"]*/polyfill@[^"]*"></script>\s*')
 
 
 class _Dash(dash.Dash):
-    """Dash with a lighter page head: the lazy dcc chunks preloaded, no ``@babel/polyfill``.
+    """Dash with lighter pages: lazy dcc chunks preloaded; no ``@babel/polyfill``; and no
+    component library the page does not render (``OPTIONAL_LIBRARIES``).
 
     The browsers Tocsin supports have everything the 90 kB polyfill adds but one global
     that Dash's bundles call when they load a lazy chunk, ``regeneratorRuntime``; the
@@ -85,9 +92,15 @@ class _Dash(dash.Dash):
 
     # Dash calls this with keywords only; its own signature lists each one, untyped.
     def interpolate_index(self, **kwargs: Any) -> str:  # type: ignore[override]
-        """Fill the page template: preload links after the styles, the polyfill left out."""
+        """Fill the page template: preload links after the styles; the polyfill and the
+        libraries the requested page does not render left out."""
         kwargs["css"] += self._preload_links
-        kwargs["scripts"] = POLYFILL_TAG.sub("", kwargs["scripts"])
+        scripts = POLYFILL_TAG.sub("", kwargs["scripts"])
+        needed = layout.page_libraries(flask.request.path)
+        for library in OPTIONAL_LIBRARIES:
+            if library not in needed:
+                scripts = re.sub(LIBRARY_TAG.format(library=library), "", scripts)
+        kwargs["scripts"] = scripts
         return str(super().interpolate_index(**kwargs))  # type: ignore[no-untyped-call]
 
 

@@ -13,6 +13,8 @@ API_STATUS = "api-status"
 
 # Overview page (dashboard/pages/overview.py)
 OVERVIEW_TICK = "overview-tick"
+OVERVIEW_NAV = "overview-nav"  # the page's dcc.Location for the map's drill-down
+OVERVIEW_INBOX = "overview-inbox"  # and for opening an alert in the inbox: a page load
 HEADLINE_ALERTS = "headline-alerts"
 HEADLINE_COVERAGE = "headline-coverage"
 INDICATOR = "overview-indicator"

@@ -30,6 +30,7 @@ def shell() -> html.Div:
             # to that page without a reload, as a link click does.
             dcc.Location(id=ids.URL, refresh="callback-nav"),
             dcc.Interval(id=ids.HEALTH_POLL, interval=HEALTH_POLL_MS),
+            lazy_components(),
             html.Header(
                 className="app-header",
                 children=[
@@ -52,6 +53,43 @@ def shell() -> html.Div:
     )
 
 
+def lazy_components() -> html.Div:
+    """Return one hidden instance of each dcc component whose code dcc loads on first use.
+
+    dcc.Graph, Dropdown and Slider each load their code (a chunk of its own, see
+    ``PRELOADED_CHUNKS`` in dashboard/app.py) when the first instance renders, and React
+    holds that instance back until the code has run. Rendered with the shell, while the
+    browser waits for the page's content, they leave the code ready: a page's figures then
+    draw as soon as it arrives, not after the rest of its content has been processed.
+    """
+    return html.Div(
+        [dcc.Graph(config={"staticPlot": True}), dcc.Dropdown(), dcc.Slider(min=0, max=1)],
+        hidden=True,
+        className="lazy-components",
+    )
+
+
+def page_libraries(path: str) -> tuple[str, ...]:
+    """Return the optional component libraries the page at ``path`` renders.
+
+    A page names them when it registers (``libraries=``); dashboard/app.py links each
+    library's script only on the pages that name it (``OPTIONAL_LIBRARIES``).
+    """
+    path = "/" + path.split("?")[0].strip("/")
+    for page in dash.page_registry.values():
+        if page["path"] == path:
+            return tuple(page.get("libraries", ()))
+    return ()
+
+
+def page_link(text: Any, href: str, **kwargs: Any) -> dcc.Link:
+    """Return a link to a dashboard page; to one with libraries of its own, a page load.
+
+    Reached from a page that lacks its libraries, such a page could not render them.
+    """
+    return dcc.Link(text, href=href, refresh=bool(page_libraries(href)), **kwargs)
+
+
 def nav_links(pathname: str | None, role: str | None) -> list[dcc.Link]:
     """Return one link per page the role may open, the current one marked active.
 
@@ -59,9 +97,9 @@ def nav_links(pathname: str | None, role: str | None) -> list[dcc.Link]:
     """
     rank = ROLE_RANK.get(role or "", 0)
     return [
-        dcc.Link(
+        page_link(
             page["name"],
-            href=page["relative_path"],
+            page["relative_path"],
             className="nav-link active" if page["path"] == pathname else "nav-link",
         )
         for page in dash.page_registry.values()

@@ -329,8 +329,9 @@ FILTER_IDS = (
 def register(app: Dash, *, api_url: str) -> None:
     """Register the Alerts page at /alerts and attach its callbacks to the app."""
     dash.register_page(  # type: ignore[no-untyped-call]  # Dash leaves it untyped
-        __name__, path="/alerts", name="Alerts", title="Tocsin — Alerts", order=1, layout=layout
-    )
+        __name__, path="/alerts", name="Alerts", title="Tocsin — Alerts", order=1, layout=layout,
+        libraries=("dash_ag_grid",),  # linked on this page only (dashboard/app.py)
+    )  # fmt: skip
 
     @app.callback(
         Output(ids.ALERTS_PAGE, "data"),

@@ -11,17 +11,20 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html
-from dash.exceptions import MissingCallbackContextException, PreventUpdate
+from dash.exceptions import PreventUpdate
 
 from dashboard import api_client, figures, ids
 from dashboard.figures import GRAPH_CONFIG, severity_colors
+from dashboard.layout import page_link
 from dashboard.pages import overview_timeline, region
+from dashboard.pages.overview_timeline import TimelineView
 
 DEFAULT_INDICATOR = "homicide_rate"
 SEVERITY_ORDER = ("critical", "warning", "info")
@@ -41,58 +44,69 @@ BLANK_FIGURE = {"layout": {"xaxis": {"visible": False}, "yaxis": {"visible": Fal
 
 
 def layout(**_query: Any) -> html.Div:
-    """Return the Overview with empty panels (the callbacks' validation layout)."""
-    return _page(Choices(), MapView())
+    """Return the Overview with empty panels (the tests check callbacks against it)."""
+    return _page(Panels())
 
 
 def drawn_layout(api_url: str, geometry: MapGeometry) -> html.Div:
-    """Return the Overview with its heat map already built, so the browser draws it at once.
+    """Return the Overview with every panel already built, so the browser draws it at once.
 
-    The indicator list and the map are in the page itself rather than two callback round
-    trips after it (the map waited for the indicator's); the other panels fill themselves
-    through their callbacks, which start as soon as the page is in.
+    The panels are in the page itself rather than filled by callbacks after it arrives:
+    each callback was one more request, and each answer one more pass of Dash over every
+    component on the page. The callbacks run when something changes (a period, a live
+    event, the two-minute refresh), not on load.
     """
+    return _page(drawn_panels(api_url, geometry, now=datetime.now(UTC)))
+
+
+def drawn_panels(api_url: str, geometry: MapGeometry, *, now: datetime) -> Panels:
+    """Fetch and build every panel of the Overview, the API calls all at once."""
+    (choices, view), (alert_list, firing), new, stale, timeline = api_client.gather(
+        partial(_choices_and_map, api_url, geometry),
+        partial(alerts_view, api_url),
+        partial(overview_timeline.new_this_week, api_url, now=now),
+        partial(overview_timeline.stale_sources, api_url),
+        partial(overview_timeline.timeline_view, api_url),
+    )
+    headlines = {
+        ids.HEADLINE_ALERTS: firing,
+        ids.HEADLINE_NEW: new,
+        ids.HEADLINE_STALE: stale,
+        ids.HEADLINE_COVERAGE: view.coverage,
+    }
+    return Panels(choices, view, alert_list, headlines, timeline)
+
+
+def _choices_and_map(api_url: str, geometry: MapGeometry) -> tuple[Choices, MapView]:
+    """Return the indicator choices and the map of the one they select (the latest period)."""
     choices = Choices(*indicator_choices(api_url, None))
-    view = MapView()
-    if choices.value:
-        view = map_view(api_url, indicator=choices.value, period=None, geometry=geometry)
-    return _page(choices, view)
+    if not choices.value:
+        return choices, MapView()
+    return choices, map_view(api_url, indicator=choices.value, period=None, geometry=geometry)
 
 
-def page_layout(api_url: str, geometry: MapGeometry, **_query: Any) -> html.Div:
-    """Return the drawn Overview for the page's own request, the empty one otherwise.
-
-    Dash also calls every page's layout once, outside any callback and with no signed-in
-    user, to check callback ids against it: that call needs no data.
-    """
-    in_callback = True
-    try:
-        dash.ctx.triggered_id  # noqa: B018  # raises outside a callback
-    # Dash 4.4 raises LookupError instead when the call is on a thread other than the one
-    # that imported it (a WSGI worker thread, on the first request).
-    except (MissingCallbackContextException, LookupError):
-        in_callback = False
-    return drawn_layout(api_url, geometry) if in_callback else layout()
-
-
-def _page(choices: Choices, view: MapView) -> html.Div:
+def _page(panels: Panels) -> html.Div:
+    titles = [("Firing alerts", ids.HEADLINE_ALERTS), *overview_timeline.headlines()]
+    titles.append(("Coverage", ids.HEADLINE_COVERAGE))
     return html.Div(
         className="overview",
         children=[
+            dcc.Location(id=ids.OVERVIEW_NAV, refresh="callback-nav"),
+            dcc.Location(id=ids.OVERVIEW_INBOX, refresh=True),
             dcc.Interval(id=ids.OVERVIEW_TICK, interval=REFRESH_MS),
-            dcc.Store(id=ids.PERIODS, data=view.periods),
+            dcc.Store(id=ids.PERIODS, data=panels.map.periods),
             html.Section(
                 className="headline-row",
-                children=[
-                    _headline("Firing alerts", ids.HEADLINE_ALERTS),
-                    *[_headline(t, i) for t, i in overview_timeline.headlines()],
-                    _headline("Coverage", ids.HEADLINE_COVERAGE, view.coverage),
-                ],
+                children=[_headline(t, i, panels.headlines.get(i)) for t, i in titles],
             ),
             html.Div(
-                className="overview-grid", children=[_map_panel(choices, view), _alerts_panel()]
+                className="overview-grid",
+                children=[
+                    _map_panel(panels.choices, panels.map),
+                    _alerts_panel(panels.alert_list),
+                ],
             ),
-            overview_timeline.timeline_panel(),
+            overview_timeline.timeline_panel(panels.timeline),
         ],
     )
 
@@ -165,12 +179,12 @@ def _map_panel(choices: Choices, view: MapView) -> html.Section:
     )
 
 
-def _alerts_panel() -> html.Section:
+def _alerts_panel(alert_list: Any) -> html.Section:
     return html.Section(
         className="panel alerts-panel",
         children=[
             html.Div(html.H2("Firing alerts, newest first"), className="panel-head"),
-            dcc.Loading(html.Div(id=ids.ALERT_LIST, className="alert-list")),
+            dcc.Loading(html.Div(alert_list, id=ids.ALERT_LIST, className="alert-list")),
         ],
     )
 
@@ -240,6 +254,17 @@ class MapView:
             self.period_label,
             not self.periods,
         )
+
+
+@dataclass
+class Panels:
+    """What the Overview shows: built from the API, or placeholders (the empty layout)."""
+
+    choices: Choices = field(default_factory=Choices)
+    map: MapView = field(default_factory=MapView)
+    alert_list: Any = None
+    headlines: dict[str, Any] = field(default_factory=dict)  # body id -> content
+    timeline: TimelineView = field(default_factory=TimelineView)
 
 
 @dataclass(frozen=True)
@@ -351,16 +376,15 @@ def coverage_summary(heatmap: api_client.Heatmap) -> html.Div:
 
 def alerts_view(api_url: str) -> tuple[Any, Any]:
     """Return the firing-alert table and the by-severity headline, or messages on error."""
+    newest = partial(api_client.alerts, api_url, state="firing", page_size=ALERT_PAGE_SIZE)
+    # Only the totals are needed: one single-row page per severity.
+    totals = [partial(api_client.alerts, api_url, severity=s, page_size=1) for s in SEVERITY_ORDER]
     try:
-        page = api_client.alerts(api_url, state="firing", page_size=ALERT_PAGE_SIZE)
-        # Only the totals are needed: one single-row page per severity.
-        counts = {
-            severity: api_client.alerts(api_url, severity=severity, page_size=1)["total"]
-            for severity in SEVERITY_ORDER
-        }
+        page, *by_severity = api_client.gather(newest, *totals)
     except api_client.ApiError as exc:
         message = html.Div(f"Alerts could not be loaded. {exc}", className="panel-message")
         return message, headline_placeholder()
+    counts = {s: total["total"] for s, total in zip(SEVERITY_ORDER, by_severity, strict=True)}
     return alert_table(page), severity_headline(page["total"], counts)
 
 
@@ -392,7 +416,7 @@ def alert_table(page: api_client.AlertPage) -> Any:
     if page["total"] <= len(items):
         return table
     more = f"Showing the newest {len(items)} of {page['total']} firing alerts. "
-    inbox = dcc.Link("All of them in the inbox", href="/alerts")
+    inbox = page_link("All of them in the inbox", "/alerts")
     return html.Div([table, html.P([more, inbox], className="table-note")])
 
 
@@ -449,7 +473,7 @@ def register(app: Dash, *, api_url: str) -> None:
     geometry = MapGeometry.for_app(app)
     dash.register_page(  # type: ignore[no-untyped-call]  # Dash leaves it untyped
         __name__, path="/", name="Overview", title="Tocsin — Overview", order=0,
-        layout=partial(page_layout, api_url, geometry),
+        layout=partial(drawn_layout, api_url, geometry),
     )  # fmt: skip
 
     @app.callback(
@@ -493,7 +517,7 @@ def register(app: Dash, *, api_url: str) -> None:
         return view.outputs()
 
     @app.callback(
-        Output(ids.URL, "pathname", allow_duplicate=True),
+        Output(ids.OVERVIEW_NAV, "pathname"),
         Input(ids.MAP, "clickData"),
         prevent_initial_call=True,
     )
@@ -508,6 +532,7 @@ def register(app: Dash, *, api_url: str) -> None:
         Output(ids.HEADLINE_ALERTS, "children"),
         Input(ids.OVERVIEW_TICK, "n_intervals"),
         Input(ids.LIVE_EVENTS, "data"),
+        prevent_initial_call=True,  # the page arrives drawn (drawn_layout)
     )
     def _alerts(_ticks: int | None, _events: Any) -> tuple[Any, Any]:
         return alerts_view(api_url)

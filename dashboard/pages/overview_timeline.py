@@ -8,7 +8,9 @@ appear without a reload, with a discreet notice saying how many arrived.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html
@@ -23,10 +25,26 @@ RECENT_ALERTS = 100  # "new this week" counts within the newest this many alerts
 WEEK = timedelta(days=7)
 LANE_CHOICES = [{"label": "by region", "value": "region"}, {"label": "by rule", "value": "rule"}]
 NOTHING = "—"
+# What live.js has written before any event. Not None: a memory dcc.Store whose data is
+# None writes it again when it mounts, which would fire every callback that takes it.
+NO_EVENTS: dict[str, Any] = {"events": 0, "alerts": [], "last_event_id": None}
 
 
-def timeline_panel() -> html.Section:
+@dataclass
+class TimelineView:
+    """What the timeline callback writes: the figure and an error message."""
+
+    figure: Any = field(default_factory=lambda: figures_alerts.timeline_figure([]))
+    message: str = ""
+
+    def outputs(self) -> tuple[Any, str, bool]:
+        """Return the callback outputs in the order ``register`` declares them."""
+        return self.figure, self.message, not self.message
+
+
+def timeline_panel(view: TimelineView | None = None) -> html.Section:
     """Return the timeline panel: lane toggle, live notice, message and graph."""
+    view = view or TimelineView()
     lanes = dcc.RadioItems(
         id=ids.TIMELINE_LANES, options=LANE_CHOICES, value="region", inline=True,
         className="lane-toggle",
@@ -36,15 +54,17 @@ def timeline_panel() -> html.Section:
     )
     graph = dcc.Graph(
         id=ids.TIMELINE,
-        figure=figures_alerts.timeline_figure([]),
+        figure=view.figure,
         config=GRAPH_CONFIG,  # type: ignore[arg-type]  # a plain dict Dash accepts
         className="timeline-graph",
     )
-    message = html.Div(id=ids.TIMELINE_MESSAGE, className="panel-message", hidden=True)
+    message = html.Div(
+        view.message, id=ids.TIMELINE_MESSAGE, className="panel-message", hidden=not view.message
+    )
     return html.Section(
         className="panel timeline-panel",
         children=[
-            dcc.Store(id=ids.LIVE_EVENTS, data=None),
+            dcc.Store(id=ids.LIVE_EVENTS, data=NO_EVENTS),
             dcc.Store(id=ids.LIVE_SEEN, data=0),
             html.Div(
                 className="panel-head",
@@ -62,6 +82,21 @@ def headlines() -> list[tuple[str, str]]:
 
 
 # ----------------------------------------------------------------------------- views
+
+
+def timeline_view(api_url: str, lanes: str = "region") -> TimelineView:
+    """Return the timeline of the active alerts in swimlanes by region or by rule."""
+    alerts, message = active_alerts(api_url)
+    by: figures_alerts.Lane = "rule" if lanes == "rule" else "region"
+    return TimelineView(figures_alerts.timeline_figure(alerts, by=by), message)
+
+
+def headline_figures(api_url: str, *, now: datetime) -> tuple[html.Div, html.Div]:
+    """Return the "new this week" and "sources stale" figures."""
+    new, stale = api_client.gather(
+        partial(new_this_week, api_url, now=now), partial(stale_sources, api_url)
+    )
+    return new, stale
 
 
 def active_alerts(api_url: str) -> tuple[list[api_client.Alert], str]:
@@ -134,23 +169,23 @@ def register(app: Dash, *, api_url: str) -> None:
         Input(ids.OVERVIEW_TICK, "n_intervals"),
         Input(ids.LIVE_EVENTS, "data"),
         Input(ids.TIMELINE_LANES, "value"),
+        prevent_initial_call=True,  # the page arrives drawn (overview.drawn_layout)
     )
     def _timeline(_ticks: int | None, _events: Any, lanes: str) -> tuple[Any, ...]:
-        alerts, message = active_alerts(api_url)
-        by: figures_alerts.Lane = "rule" if lanes == "rule" else "region"
-        return figures_alerts.timeline_figure(alerts, by=by), message, not message
+        return timeline_view(api_url, lanes).outputs()
 
     @app.callback(
         Output(ids.HEADLINE_NEW, "children"),
         Output(ids.HEADLINE_STALE, "children"),
         Input(ids.OVERVIEW_TICK, "n_intervals"),
         Input(ids.LIVE_EVENTS, "data"),
+        prevent_initial_call=True,
     )
     def _headlines(_ticks: int | None, _events: Any) -> tuple[Any, Any]:
-        return new_this_week(api_url, now=datetime.now(UTC)), stale_sources(api_url)
+        return headline_figures(api_url, now=datetime.now(UTC))
 
     @app.callback(
-        Output(ids.URL, "href", allow_duplicate=True),
+        Output(ids.OVERVIEW_INBOX, "href"),
         Input(ids.TIMELINE, "clickData"),
         prevent_initial_call=True,
     )
@@ -165,6 +200,7 @@ def register(app: Dash, *, api_url: str) -> None:
         Output(ids.LIVE_NOTICE, "hidden"),
         Input(ids.LIVE_EVENTS, "data"),
         Input(ids.LIVE_SEEN, "data"),
+        prevent_initial_call=True,  # no events yet: the notice starts hidden
     )
     def _notice(events: dict[str, Any] | None, seen: int) -> tuple[str, bool]:
         return live_notice(events, seen or 0)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
+from functools import partial
 from pathlib import Path
 
+import flask
 import httpx
 import pytest
 import respx
@@ -117,3 +120,33 @@ def test_heatmap_missing_units_always_carry_region() -> None:
     )
     missing = api_client.heatmap(BASE, indicator="homicide_rate")["missing"]
     assert [unit["region"] for unit in missing] == ["ABW", "AUS"]
+
+
+def test_gather_makes_the_calls_at_once_as_the_signed_in_user() -> None:
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    together = threading.Barrier(3, timeout=5)  # broken, not passed, if run one by one
+
+    def call(n: int) -> tuple[int, str]:
+        together.wait()
+        return n, api_client._auth_headers()["Authorization"]
+
+    with app.test_request_context("/"):
+        flask.session[api_client.TOKEN_SESSION_KEY] = "t0ken"
+        results = api_client.gather(*(partial(call, n) for n in range(3)))
+    assert results == [(n, "Bearer t0ken") for n in range(3)], "in the calls' order"
+
+
+@respx.mock
+def test_gather_raises_a_calls_error_and_flags_an_expired_token_on_the_request() -> None:
+    respx.get(f"{BASE}/api/v1/sources").respond(401, json={"detail": "token expired"})
+    respx.get(f"{BASE}/api/v1/indicators").respond(json={"items": []})
+    app = flask.Flask(__name__)
+    app.secret_key = "test"
+    with app.test_request_context("/"):
+        with pytest.raises(ApiError, match="401"):
+            api_client.gather(
+                partial(api_client.indicators, BASE), partial(api_client.sources, BASE)
+            )
+        # dashboard.auth reads the flag on this request to send the browser to sign in.
+        assert flask.g.get(api_client.UNAUTHORIZED_FLAG) is True

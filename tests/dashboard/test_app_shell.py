@@ -1,4 +1,4 @@
-"""The page shell the dashboard serves: which scripts it links and how the browser caches them.
+"""The page shell the dashboard serves: its scripts, their caching, and its callbacks' wiring.
 
 These run the real app factory with Flask's test client; no API is needed because neither
 the sign-in page nor static files call it.
@@ -9,8 +9,13 @@ from __future__ import annotations
 import re
 import threading
 
-from dashboard import auth
-from dashboard.app import create_app
+import dash
+from dash import html
+from dash._utils import split_callback_id
+
+from dashboard import auth, layout
+from dashboard.app import OPTIONAL_LIBRARIES, create_app
+from dashboard.pages import PAGES
 
 API = "http://api.test"
 SCRIPT_SRC = re.compile(r'<script src="([^"]+)"')
@@ -58,3 +63,44 @@ def test_the_first_request_on_a_worker_thread_is_served() -> None:
     worker.start()
     worker.join(30)
     assert statuses == [200]
+
+
+def test_every_callback_uses_real_properties_of_components_on_its_pages() -> None:
+    """The check Dash's renderer would make in every browser at every load, made here once.
+
+    The app suppresses Dash's own callback checks (dashboard/app.py), so this one must
+    catch a callback wired to an id no page has, or to a property its component lacks.
+    """
+    app = create_app(api_url=API)
+    every_page = html.Div([layout.shell(), *(page.layout() for page in PAGES)])
+    components = {c.id: c for c in every_page._traverse() if isinstance(getattr(c, "id", 0), str)}
+    assert len(components) > 100
+    for callback in app._callback_list:
+        outputs = split_callback_id(callback["output"])
+        for used in [*(outputs if isinstance(outputs, list) else [outputs]),
+                     *callback["inputs"], *callback["state"]]:  # fmt: skip
+            if used["id"].startswith("{"):
+                continue  # a pattern (ALL, MATCH): its components are made by callbacks
+            component = components.get(used["id"])
+            assert component is not None, f"{used['id']} is on no page"
+            prop = used["property"].split("@")[0]  # allow_duplicate outputs end in @<hash>
+            wildcard = any(prop.startswith(w) for w in component._valid_wildcard_attributes)
+            assert prop in component._prop_names or wildcard, f"{used['id']} has no {prop}"
+
+
+def test_a_component_library_is_linked_only_on_the_pages_that_render_it() -> None:
+    app = create_app(api_url=API)
+    for page in PAGES:
+        entry = dash.page_registry[page.__name__]
+        rendered = {getattr(c, "_namespace", "") for c in page.layout()._traverse()}
+        optional = rendered & set(OPTIONAL_LIBRARIES)
+        assert optional <= set(entry.get("libraries", ())), f"{entry['path']} must name {optional}"
+        with app.server.test_request_context(entry["path"]):
+            names = [src.split("/")[-2] for src in _scripts(app.index())]
+        for library in OPTIONAL_LIBRARIES:
+            assert (library in names) == (library in entry.get("libraries", ())), entry["path"]
+    assert layout.page_libraries("/alerts?id=3") == ("dash_ag_grid",)
+    # Links to such a page load it anew; other links move within the page already loaded.
+    links = {link.href: link.refresh for link in layout.nav_links("/", "admin")}
+    assert links["/alerts"] is True
+    assert not [href for href, refresh in links.items() if refresh and href != "/alerts"]

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from dash import html
+from dash import dcc, html
+from dash._utils import split_callback_id
 
 from dashboard import api_client, ids, layout
 from dashboard.api_client import ApiError
@@ -328,3 +329,55 @@ def test_nav_marks_the_current_page() -> None:
     assert all(css == "nav-link" for _, css in marked[1:])
     assert "Region" not in [name for name, _ in marked]
     assert isinstance(overview.layout(), html.Div)
+
+
+# ----------------------------------------------------------------- drawn page
+
+
+def component_ids(page: Any) -> dict[str, Any]:
+    return {c.id: c for c in page._traverse() if isinstance(getattr(c, "id", None), str)}
+
+
+def test_the_overview_arrives_with_every_panel_drawn(fake_api: Callable[..., None]) -> None:
+    def fake_alerts(_url: str, **query: Any) -> dict[str, Any]:
+        if query.get("severity"):
+            return {"items": [], "total": {"critical": 1, "warning": 1}.get(query["severity"], 0)}
+        return {"items": [alert(1), alert(2, "critical")], "total": 2}
+
+    fake_api(
+        indicators=lambda _url: [indicator("homicide_rate", ["2019", "2020", "2021"])],
+        heatmap=lambda _url, **_kw: heatmap(),
+        alerts=fake_alerts,
+        sources=lambda _url: [{"id": "unodc_cts", "freshness": {"status": "stale"}}],
+    )
+    panels = component_ids(overview.drawn_layout(API, overview.MapGeometry()))
+    assert panels[ids.MAP].figure.data, "the map"
+    assert "2021" in text_of(panels[ids.PERIOD_LABEL])
+    assert "Honduras" in text_of(panels[ids.ALERT_LIST])
+    assert text_of(panels[ids.HEADLINE_ALERTS]).startswith("2 firing critical 1 warning 1")
+    assert text_of(panels[ids.HEADLINE_NEW]).startswith("0 new")
+    assert text_of(panels[ids.HEADLINE_STALE]).startswith("1 of 1")
+    assert text_of(panels[ids.HEADLINE_COVERAGE]).startswith("2 of 3 countries")
+    assert [len(trace["x"]) for trace in panels[ids.TIMELINE].figure["data"]] == [1, 1]
+
+
+def test_no_overview_callback_runs_when_the_page_arrives() -> None:
+    """The page arrives drawn: a callback at load would fetch its panel a second time.
+
+    Dash runs a callback when its inputs arrive with a page unless it has
+    ``prevent_initial_call``, and even then when an output is outside the page (the
+    map's drill-down once wrote the shell's URL), or when an input is a memory
+    ``dcc.Store`` holding None (the store writes it again on mount).
+    """
+    app = create_app(api_url=API)
+    on_page = component_ids(overview.layout())
+    for callback in app._callback_list:
+        inputs = {used["id"] for used in callback["inputs"]}
+        if not inputs & on_page.keys():
+            continue
+        split = split_callback_id(callback["output"])
+        outputs = {used["id"] for used in (split if isinstance(split, list) else [split])}
+        assert callback["prevent_initial_call"], outputs
+        assert outputs <= on_page.keys(), outputs
+    stores = [c for c in on_page.values() if isinstance(c, dcc.Store)]
+    assert stores and all(store.data is not None for store in stores)

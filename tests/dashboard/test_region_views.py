@@ -142,4 +142,4 @@ def test_region_page_is_registered_with_its_callbacks() -> None:
     outputs = " ".join(app.callback_map)
     for component in (ids.REGION_SERIES, ids.REGION_DOC_LINK, ids.COVERAGE, ids.SOURCES_LIST):
         assert component in outputs
-    assert f"{ids.URL}.pathname" in outputs
+    assert f"{ids.OVERVIEW_NAV}.pathname" in outputs  # the map's drill-down
