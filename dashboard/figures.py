@@ -341,19 +341,28 @@ def heatmap_figure(
     """
     changing = heatmap_period(heatmap, points=points, scale=scale, title=title)
     styles = _trace_styles(geojson_url)
-    fig = go.Figure(data=[merged(s, d) for s, d in zip(styles, changing["data"], strict=True)])
+    data = [merged(s, d) for s, d in zip(styles, changing["data"], strict=True)]
     title_text = changing["layout"]["title"]["text"]
     indicator = heatmap.get("indicator", {})
-    fig.update_layout(
-        geo=_geo_layout(),
-        title={"x": 0.01, "xanchor": "left", "y": 0.98, "font": {"size": 20}},
-        margin={"l": 0, "r": 0, "t": 44 if title_text else 4, "b": 0},
-        font=FONT,
-        paper_bgcolor="#ffffff",
-        legend={"x": 0.01, "y": 0.04, "xanchor": "left", "yanchor": "bottom",
-                "bgcolor": "rgba(255,255,255,0.7)", "itemclick": "toggle"},
-        hoverlabel={"font": {"size": 15}, "align": "left"},
-        uirevision=f"{indicator.get('code', '')}:{heatmap.get('level', '')}",
-    )  # fmt: skip
-    fig.update_layout(changing["layout"])
-    return fig
+    layout = {
+        "geo": _geo_layout(),
+        "title": {"x": 0.01, "xanchor": "left", "y": 0.98, "font": {"size": 20}},
+        "margin": {"l": 0, "r": 0, "t": 44 if title_text else 4, "b": 0},
+        "font": FONT,
+        "paper_bgcolor": "#ffffff",
+        "legend": {"x": 0.01, "y": 0.04, "xanchor": "left", "yanchor": "bottom",
+                   "bgcolor": "rgba(255,255,255,0.7)", "itemclick": "toggle"},
+        "hoverlabel": {"font": {"size": 15}, "align": "left"},
+        "uirevision": f"{indicator.get('code', '')}:{heatmap.get('level', '')}",
+    }  # fmt: skip
+    return unchecked_figure({"data": data, "layout": merged(layout, changing["layout"])})
+
+
+def unchecked_figure(figure: Mapping[str, Any]) -> go.Figure:
+    """Return ``figure`` (plain data and layout) as a go.Figure, skipping plotly.py's checks.
+
+    Checking every property of the world map costs about 40 ms, and the server builds it
+    on every Overview load; the unit tests check each builder's figures instead
+    (``checked`` in tests/dashboard/test_figures.py).
+    """
+    return go.Figure(figure, _validate=False)

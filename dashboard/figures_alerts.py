@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import plotly.graph_objects as go
 
-from dashboard.figures import FONT, SEVERITY_COLORS, format_value
+from dashboard.figures import FONT, SEVERITY_COLORS, format_value, unchecked_figure
 from dashboard.figures_region import period_date, series_traces
 
 Lane = Literal["region", "rule"]
@@ -44,23 +44,24 @@ def _timeline_hover(alert: Mapping[str, Any]) -> str:
     )
 
 
-def _severity_trace(severity: str, alerts: Sequence[Mapping[str, Any]], by: Lane) -> go.Scatter:
+def _severity_trace(severity: str, alerts: Sequence[Mapping[str, Any]], by: Lane) -> dict[str, Any]:
     """Return one severity's alerts as markers on their lanes, carrying their ids."""
-    return go.Scatter(
-        x=[period_date(a["period"]) for a in alerts],
-        y=[lane_label(a, by) for a in alerts],
-        mode="markers",
-        name=severity,
-        marker={
+    return {
+        "type": "scatter",
+        "x": [period_date(a["period"]) for a in alerts],
+        "y": [lane_label(a, by) for a in alerts],
+        "mode": "markers",
+        "name": severity,
+        "marker": {
             "symbol": "diamond",
             "size": 13,
             "color": SEVERITY_COLORS.get(severity, FALLBACK_COLOR),
             "line": {"color": "#111111", "width": 1},
         },
-        customdata=[a["id"] for a in alerts],
-        hovertext=[_timeline_hover(a) for a in alerts],
-        hoverinfo="text",
-    )
+        "customdata": [a["id"] for a in alerts],
+        "hovertext": [_timeline_hover(a) for a in alerts],
+        "hoverinfo": "text",
+    }
 
 
 def period_span(period: str) -> timedelta:
@@ -102,30 +103,42 @@ def timeline_figure(alerts: Sequence[Mapping[str, Any]], *, by: Lane = "region")
     lanes = busiest_lanes(alerts, by)
     hidden = len({lane_label(a, by) for a in alerts}) - len(lanes)
     alerts = [a for a in alerts if lane_label(a, by) in set(lanes)]
-    figure = go.Figure()
     known = [s for s in SEVERITY_ORDER if any(a.get("severity") == s for a in alerts)]
     others = sorted({str(a.get("severity")) for a in alerts} - set(SEVERITY_ORDER))
-    for severity in [*known, *others]:
-        mine = [a for a in alerts if str(a.get("severity")) == severity]
-        figure.add_trace(_severity_trace(severity, mine, by))
+    data = [
+        _severity_trace(severity, [a for a in alerts if str(a.get("severity")) == severity], by)
+        for severity in [*known, *others]
+    ]
+    notes = []
+    if hidden:
+        notes.append({
+            "text": f"{hidden} quieter {'rules' if by == 'rule' else 'regions'} not shown",
+            "xref": "paper", "yref": "paper", "x": 1, "y": 1.02, "xanchor": "right",
+            "yanchor": "bottom", "showarrow": False, "font": {"color": "#4a5361", "size": 12},
+        })  # fmt: skip
+    if not alerts:
+        notes.append({
+            "text": "No alerts to show", "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+            "showarrow": False, "font": {"color": "#4a5361", "size": 14},
+        })  # fmt: skip
     height = min(MAX_TIMELINE_PX, TIMELINE_CHROME_PX + LANE_PX * max(len(lanes), 3))
-    figure.update_layout(
-        height=height,
-        font=FONT | {"size": 13},
-        margin={"l": 10, "r": 10, "t": 10, "b": 30},
-        paper_bgcolor="#ffffff",
-        plot_bgcolor="#ffffff",
-        hovermode="closest",
-        hoverlabel={"align": "left"},
-        dragmode="zoom",
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
-        xaxis={
+    layout = {
+        "height": height,
+        "font": FONT | {"size": 13},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "dragmode": "zoom",
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
+        "xaxis": {
             "type": "date",
             "showgrid": True,
             "gridcolor": "#eceff3",
             "range": time_range(alerts),
         },
-        yaxis={
+        "yaxis": {
             "type": "category",
             "categoryorder": "array",
             # Plotly draws the first category at the bottom: reverse for A at the top.
@@ -134,24 +147,10 @@ def timeline_figure(alerts: Sequence[Mapping[str, Any]], *, by: Lane = "region")
             "fixedrange": True,  # zoom moves along time only; lanes stay readable
             "gridcolor": "#eceff3",
         },
-    )
-    if hidden:
-        figure.add_annotation(
-            text=f"{hidden} quieter {'rules' if by == 'rule' else 'regions'} not shown",
-            xref="paper", yref="paper", x=1, y=1.02, xanchor="right", yanchor="bottom",
-            showarrow=False, font={"color": "#4a5361", "size": 12},
-        )  # fmt: skip
-    if not alerts:
-        figure.add_annotation(
-            text="No alerts to show",
-            xref="paper",
-            yref="paper",
-            x=0.5,
-            y=0.5,
-            showarrow=False,
-            font={"color": "#4a5361", "size": 14},
-        )
-    return figure
+        "annotations": notes,
+    }
+    # Built on every Overview load: plotly.py's checks are left to the unit tests.
+    return unchecked_figure({"data": data, "layout": layout})
 
 
 def clicked_alert_id(click: Mapping[str, Any] | None) -> int | None:

@@ -257,3 +257,24 @@ def test_every_small_state_without_a_visible_shape_has_a_point() -> None:
     assert set(countries) - drawn - {"ATA"} <= codes  # no shape: must have a point
     assert {"TUV", "NRU", "MCO", "SGP", "MDV", "BRB", "KNA", "JAM"} <= codes
     assert {"FRA", "BRA", "CUB", "PNG"}.isdisjoint(codes)
+
+
+def checked(figure: go.Figure) -> go.Figure:
+    """Return the figure rebuilt with plotly.py's checks: a wrong property raises ValueError.
+
+    The builders skip those checks (``figures.unchecked_figure``) to save the server time
+    on every Overview load; this is where they are made.
+    """
+    return go.Figure(figure.to_plotly_json())
+
+
+def test_the_map_passes_plotly_checks(fig: go.Figure) -> None:
+    assert checked(fig).to_plotly_json() == fig.to_plotly_json()
+    no_data = figures.heatmap_figure({**payload(), "items": [], "periods": []}, points=POINTS)
+    checked(no_data)
+
+
+def test_a_wrong_property_fails_the_check() -> None:
+    wrong = figures.unchecked_figure({"data": [{"type": "scatter", "colour": "red"}]})
+    with pytest.raises(ValueError, match="colour"):
+        checked(wrong)

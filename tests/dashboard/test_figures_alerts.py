@@ -9,6 +9,7 @@ import pytest
 
 from dashboard import figures_alerts as fa
 from dashboard.figures import MAP_COLORSCALE, SEVERITY_COLORS
+from tests.dashboard.test_figures import checked
 
 
 def alert(
@@ -138,3 +139,10 @@ def test_context_figure_without_numbers_draws_only_the_series() -> None:
     figure = fa.context_figure(SERIES, alert(1, value=None, baseline=None, threshold=None))
     assert [t.name for t in figure.data if t.name == "alert"] == []
     assert figure.layout.shapes == ()
+
+
+@pytest.mark.parametrize("by", ["region", "rule"])
+def test_timelines_pass_plotly_checks(by: fa.Lane) -> None:
+    many = [alert(i, region=f"R{i:02d}") for i in range(1, 30)]
+    for alerts in (ALERTS, many, []):
+        checked(fa.timeline_figure(alerts, by=by))
