@@ -15,7 +15,7 @@ from typing import Any, Literal
 import plotly.graph_objects as go
 
 from dashboard.figures import FONT, SEVERITY_COLORS, format_value, unchecked_figure
-from dashboard.figures_region import period_date, series_traces
+from dashboard.figures_region import chart_layout, period_date, series_traces
 
 Lane = Literal["region", "rule"]
 SEVERITY_ORDER = ("critical", "warning", "info")
@@ -123,13 +123,8 @@ def timeline_figure(alerts: Sequence[Mapping[str, Any]], *, by: Lane = "region")
         })  # fmt: skip
     height = min(MAX_TIMELINE_PX, TIMELINE_CHROME_PX + LANE_PX * max(len(lanes), 3))
     layout = {
-        "height": height,
-        "font": FONT | {"size": 13},
+        **chart_layout(height),
         "margin": {"l": 10, "r": 10, "t": 10, "b": 30},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
-        "hovermode": "closest",
-        "hoverlabel": {"align": "left"},
         "dragmode": "zoom",
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "title": None},
         "xaxis": {

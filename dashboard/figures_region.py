@@ -203,7 +203,7 @@ def region_figure(
     figure.update_yaxes(gridcolor="#eceff3", zeroline=False)
     figure.update_annotations(font={"size": 14}, xanchor="left", x=0)
     _add_council_lane(figure, documents, row=rows)
-    figure.update_layout(_layout(ROW_HEIGHT * (rows - 1) + LANE_HEIGHT + 80))
+    figure.update_layout(chart_layout(ROW_HEIGHT * (rows - 1) + LANE_HEIGHT + 80))
     return figure
 
 
@@ -242,7 +242,8 @@ def _title(series: Mapping[str, Any]) -> str:
     return f"<b>{plain(name)}</b> ({plain(unit)})"
 
 
-def _layout(height: int) -> dict[str, Any]:
+def chart_layout(height: int) -> dict[str, Any]:
+    """Return the layout the dashboard's time charts share: white, 13 px text, close hover."""
     return {
         "height": height,
         "font": FONT | {"size": 13},
@@ -280,7 +281,7 @@ def seizures_figure(
             hoverinfo="text",
         )
     figure.update_layout(
-        _layout(320) | {"barmode": "stack", "legend": {"orientation": "h", "y": 1.12}}
+        chart_layout(320) | {"barmode": "stack", "legend": {"orientation": "h", "y": 1.12}}
     )
     figure.update_yaxes(title_text="kg seized", gridcolor="#eceff3")
     return figure
@@ -302,7 +303,7 @@ def gdelt_figure(
             trace.update(mode="lines", line={"width": 1.2})
             figure.add_trace(trace, row=row, col=1)
     figure.update_annotations(font={"size": 14}, xanchor="left", x=0)
-    figure.update_layout(_layout(160 * rows + 60))
+    figure.update_layout(chart_layout(160 * rows + 60))
     figure.update_yaxes(gridcolor="#eceff3")
     return figure
 
