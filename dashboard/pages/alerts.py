@@ -129,7 +129,7 @@ def _inbox_panel() -> html.Section:
         id=ids.ALERTS_GRID,
         rowData=[],
         columnDefs=COLUMNS,
-        getRowId="params.data.id",
+        getRowId="'' + params.data.id",  # a string: AG Grid warns of a number (its #25)
         defaultColDef={"sortable": False, "resizable": True},  # sorting is server-side
         dashGridOptions={
             "rowSelection": {"mode": "multiRow", "enableClickSelection": True},
