@@ -64,7 +64,10 @@ def create_app(
 # linked only on the pages that name it in their registry entry (``libraries=``). AG Grid
 # alone is 1.3 MB of script for the browser to run at every load; nothing uses dash_table.
 OPTIONAL_LIBRARIES = ("dash_ag_grid", "dash_table")
-LIBRARY_TAG = r'<script src="[^"]*/{library}/[^"]*"></script>\s*'
+LIBRARY_TAGS = {
+    library: re.compile(rf'<script src="[^"]*/{library}/[^"]*"></script>\s*')
+    for library in OPTIONAL_LIBRARIES
+}
 
 # dcc loads these chunks only once a graph, dropdown or slider first renders, a round trip
 # after the page content arrives; fetched at once from the head, they are ready by then.
@@ -97,9 +100,9 @@ class _Dash(dash.Dash):
         kwargs["css"] += self._preload_links
         scripts = POLYFILL_TAG.sub("", kwargs["scripts"])
         needed = layout.page_libraries(flask.request.path)
-        for library in OPTIONAL_LIBRARIES:
+        for library, tag in LIBRARY_TAGS.items():
             if library not in needed:
-                scripts = re.sub(LIBRARY_TAG.format(library=library), "", scripts)
+                scripts = tag.sub("", scripts)
         kwargs["scripts"] = scripts
         return str(super().interpolate_index(**kwargs))  # type: ignore[no-untyped-call]
 

@@ -61,11 +61,10 @@ def drawn_layout(api_url: str, geometry: MapGeometry) -> html.Div:
 
 def drawn_panels(api_url: str, geometry: MapGeometry, *, now: datetime) -> Panels:
     """Fetch and build every panel of the Overview, the API calls all at once."""
-    (choices, view), (alert_list, firing), new, stale, timeline = api_client.gather(
+    (choices, view), (alert_list, firing), (new, stale), timeline = api_client.gather(
         partial(_choices_and_map, api_url, geometry),
         partial(alerts_view, api_url),
-        partial(overview_timeline.new_this_week, api_url, now=now),
-        partial(overview_timeline.stale_sources, api_url),
+        partial(overview_timeline.headline_figures, api_url, now=now),
         partial(overview_timeline.timeline_view, api_url),
     )
     headlines = {
